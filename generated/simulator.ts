@@ -324,8 +324,11 @@ export interface components {
             scenario: string;
             seed: number;
             clock: components["schemas"]["Clock"];
+            /** @description The state of each store, keyed by store ID. */
             stores: {
-                [key: string]: Record<string, never>;
+                [key: string]: {
+                    [key: string]: unknown;
+                };
             };
         };
         PlacePreOrderRequest: {

@@ -1,0 +1,26 @@
+import { ScenarioBuilder } from './builder.ts';
+import type { Scenario } from './types.ts';
+
+const ORDERS = 100_000;
+
+export const largeCatalogue: Scenario = {
+  name: 'large-catalogue',
+  summary: '100,000 pre-orders over 40 products for pagination and scale: mostly open, some cancelled, the oldest units of each first SKU exported.',
+  build(seed) {
+    const b = new ScenarioBuilder(seed);
+    b.daysBefore(59);
+    const items = Array.from({ length: 40 }, () => b.product({ sizes: ['S', 'M', 'L', 'XL'] }));
+    for (const item of items) b.waitlist(item, 2_000);
+    const variants = items.flatMap((i) => i.variants);
+    // A small pool of shoppers keeps faker off the per-order path; 100,000 orders reuse 500 people.
+    const shoppers = Array.from({ length: 500 }, () => b.shopper());
+    b.daysBefore(58);
+    for (let i = 0; i < ORDERS; i += 1) {
+      const order = b.placeFor(shoppers[i % shoppers.length]!, [{ variant_id: variants[(i * 7) % variants.length]!.id, quantity: 1 + (i % 2) }]);
+      if (i % 50 === 0) b.cancel(order);
+      b.minutes(0.5);
+    }
+    for (const item of items) b.inventory(item.variants[0]!.sku, 300);
+    return b.done();
+  },
+};

@@ -1,0 +1,31 @@
+/** What kind of refusal a domain error is; the HTTP layer maps each kind to one status. */
+export type ErrorKind = 'invalid' | 'unauthorized' | 'not_found' | 'conflict' | 'unsupported_media_type';
+
+export interface ErrorDetail {
+  field: string;
+  problem: string;
+}
+
+/** The one error type of the simulator: thrown anywhere, turned into the error envelope in one place. */
+export class DomainError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly details: ErrorDetail[];
+
+  constructor(kind: ErrorKind, code: string, message: string, details: ErrorDetail[] = []) {
+    super(message);
+    this.name = 'DomainError';
+    this.kind = kind;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const invalid = (code: string, field: string, problem: string, message?: string): DomainError =>
+  new DomainError('invalid', code, message ?? `${field}: ${problem}`, [{ field, problem }]);
+
+export const notFound = (code: string, field: string, problem: string, message?: string): DomainError =>
+  new DomainError('not_found', code, message ?? `${field}: ${problem}`, [{ field, problem }]);
+
+export const conflict = (code: string, field: string, problem: string, message?: string): DomainError =>
+  new DomainError('conflict', code, message ?? `${field}: ${problem}`, [{ field, problem }]);

@@ -1,0 +1,113 @@
+import { invalid } from './errors.ts';
+import {
+  indexExport, indexFulfillmentOrder, nextId, recordUnits, touchPreOrder, type LineRef, type StoreState,
+} from './store.ts';
+import type { FulfillmentOrder, InventoryLevel, PreOrder } from './types.ts';
+
+export interface ExportRun {
+  exported_orders: number;
+  exported_units: number;
+}
+
+/**
+ * Stores the absolute available units of a SKU and exports against it. Raising the value by N adds N to
+ * the SKU's export budget, lowering it takes N away, repeating it changes nothing (the documented value is
+ * absolute and the call idempotent; the budget rule is inferred).
+ */
+export function setInventory(state: StoreState, now: Date, sku: string, availableUnits: number): { level: InventoryLevel; run: ExportRun } {
+  if (!Number.isInteger(availableUnits) || availableUnits < 0) throw invalid('INVALID_REQUEST', 'available_units', 'must be an integer >= 0');
+  let level = state.index.inventoryBySku.get(sku);
+  if (!level) {
+    level = { sku, available_units: 0, export_budget: 0, updated_at: now.toISOString() };
+    state.data.inventory.push(level);
+    state.index.inventoryBySku.set(sku, level);
+  }
+  level.export_budget = Math.max(0, level.export_budget + (availableUnits - level.available_units));
+  level.available_units = availableUnits;
+  level.updated_at = now.toISOString();
+  return { level, run: exportSku(state, now, sku) };
+}
+
+/** Exports every SKU that still has budget, e.g. after pre-orders were placed against posted stock. */
+export function runPendingExports(state: StoreState, now: Date): ExportRun {
+  const total: ExportRun = { exported_orders: 0, exported_units: 0 };
+  for (const level of state.data.inventory) {
+    if (level.export_budget <= 0) continue;
+    const run = exportSku(state, now, level.sku);
+    total.exported_orders += run.exported_orders;
+    total.exported_units += run.exported_units;
+  }
+  return total;
+}
+
+/**
+ * Exports open lines of the SKU oldest first, whole lines only, and stops at the first line that does not
+ * fit the budget, so no open line is ever older than an exported one (inferred from the oldest-first order).
+ */
+function exportSku(state: StoreState, now: Date, sku: string): ExportRun {
+  const level = state.index.inventoryBySku.get(sku);
+  const lines = state.index.linesBySku.get(sku);
+  if (!level || !lines) return { exported_orders: 0, exported_units: 0 };
+  const taken: LineRef[] = [];
+  let units = 0;
+  while (lines.head < lines.queue.length) {
+    const ref = lines.queue[lines.head]!;
+    if (ref.line.status !== 'open') {
+      lines.head += 1;
+      continue;
+    }
+    if (ref.line.quantity > level.export_budget) break;
+    level.export_budget -= ref.line.quantity;
+    units += ref.line.quantity;
+    taken.push(ref);
+    lines.head += 1;
+  }
+  const byOrder = new Map<PreOrder, LineRef[]>();
+  for (const ref of taken) {
+    const group = byOrder.get(ref.order);
+    if (group) group.push(ref);
+    else byOrder.set(ref.order, [ref]);
+  }
+  for (const [order, refs] of byOrder) exportLines(state, now, order, refs);
+  if (units > 0) recordUnits(state, sku, now, -units, 0, units);
+  return { exported_orders: byOrder.size, exported_units: units };
+}
+
+/** One export of one pre-order: an exported order `PD…/n` on the platform and one fulfillment order. */
+function exportLines(state: StoreState, now: Date, order: PreOrder, refs: LineRef[]): void {
+  const at = now.toISOString();
+  const index = order.exported_orders.length + 1;
+  state.data.counters.external_orders += 1;
+  const externalOrderId = String(5_000_000_000 + state.data.counters.external_orders);
+  const fulfillmentOrder: FulfillmentOrder = {
+    id: nextId(state),
+    pre_order_id: order.id,
+    index,
+    status: 'UNFULFILLED',
+    created_at: at,
+    updated_at: at,
+    lines: refs.map(({ line }) => ({ line_item_id: line.id, fulfilled_quantity: 0 })),
+    fulfillments: [],
+  };
+  for (const { line } of refs) {
+    state.data.counters.external_line_items += 1;
+    line.status = 'exported';
+    line.exported_at = at;
+    line.external_order_id = externalOrderId;
+    line.external_line_item_id = String(7_000_000_000 + state.data.counters.external_line_items);
+  }
+  const exported = {
+    id: externalOrderId,
+    index,
+    order_number: `${order.order_number}/${index}`,
+    created_at: at,
+    line_item_ids: refs.map(({ line }) => line.id),
+    fulfillment_order_id: fulfillmentOrder.id,
+    refunded_cents: 0,
+  };
+  order.exported_orders.push(exported);
+  indexExport(state.index, order, exported);
+  state.data.fulfillment_orders.push(fulfillmentOrder);
+  indexFulfillmentOrder(state.index, fulfillmentOrder, state.data.fulfillment_orders.length - 1);
+  touchPreOrder(state, order, now);
+}

@@ -1,0 +1,180 @@
+import { DomainError, invalid } from './errors.ts';
+import { emailKey, fulfillmentReference, updatedSince, type StoreState } from './store.ts';
+import type { FulfillmentOrder, LineStatus, PreOrder, Waitlist } from './types.ts';
+
+export interface Page<T> {
+  items: T[];
+  has_more: boolean;
+}
+
+/** Takes up to `limit` matches from `source`, looking one further to learn whether there is more. */
+function takePage<T>(source: Iterable<T>, limit: number, matches: (item: T) => boolean = () => true): Page<T> {
+  const items: T[] = [];
+  for (const item of source) {
+    if (!matches(item)) continue;
+    if (items.length === limit) return { items, has_more: true };
+    items.push(item);
+  }
+  return { items, has_more: false };
+}
+
+function* fromIndex<T>(list: readonly T[], start: number): Generator<T> {
+  for (let i = start; i < list.length; i += 1) yield list[i]!;
+}
+
+/** First position in a list sorted by time whose time is at or after `fromMs`. */
+function firstAtOrAfter<T>(list: readonly T[], fromMs: number, timeOf: (item: T) => string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Date.parse(timeOf(list[mid]!)) < fromMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const badCursor = (id: string) => invalid('INVALID_CURSOR', 'starting_after', `${id} is not an item of this list`);
+const splitList = (csv: string | undefined): string[] | undefined =>
+  csv === undefined ? undefined : csv.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+
+export interface PreOrderFilter {
+  created_at_min?: string;
+  updated_at_min?: string;
+  updated_at_max?: string;
+  references?: string;
+  skus?: string;
+  email?: string;
+  all_line_items?: string;
+  some_line_item?: string;
+}
+
+function preOrderPredicate(filter: PreOrderFilter): (order: PreOrder) => boolean {
+  const createdMin = filter.created_at_min ? Date.parse(filter.created_at_min) : undefined;
+  const updatedMin = filter.updated_at_min ? Date.parse(filter.updated_at_min) : undefined;
+  const updatedMax = filter.updated_at_max ? Date.parse(filter.updated_at_max) : undefined;
+  const references = splitList(filter.references);
+  const referenceSet = references ? new Set(references) : undefined;
+  const skuList = splitList(filter.skus);
+  const skus = skuList ? new Set(skuList) : undefined;
+  const email = filter.email !== undefined ? emailKey(filter.email) : undefined;
+  const all = splitList(filter.all_line_items) as LineStatus[] | undefined;
+  const some = splitList(filter.some_line_item) as LineStatus[] | undefined;
+  return (order) =>
+    (createdMin === undefined || Date.parse(order.created_at) >= createdMin) &&
+    (updatedMin === undefined || Date.parse(order.updated_at) >= updatedMin) &&
+    (updatedMax === undefined || Date.parse(order.updated_at) <= updatedMax) &&
+    (referenceSet === undefined || referenceSet.has(order.reference)) &&
+    (skus === undefined || order.line_items.some((l) => skus.has(l.sku))) &&
+    (email === undefined || emailKey(order.email) === email) &&
+    (all === undefined || order.line_items.every((l) => all.includes(l.status))) &&
+    (some === undefined || order.line_items.some((l) => some.includes(l.status)));
+}
+
+function checkExclusive(filter: PreOrderFilter): void {
+  if (filter.all_line_items !== undefined && filter.some_line_item !== undefined) {
+    throw new DomainError('invalid', 'INVALID_REQUEST', 'all_line_items and some_line_item cannot be combined', [
+      { field: 'all_line_items', problem: 'cannot be combined with some_line_item' },
+      { field: 'some_line_item', problem: 'cannot be combined with all_line_items' },
+    ]);
+  }
+}
+
+/**
+ * Candidate pre-orders in list order. Creation order by default (oldest first, documented); update order
+ * when `updated_at_min` is given (third-party observation). Both start at the first possible match so a
+ * page costs what it returns plus what the filters skip.
+ */
+function candidates(state: StoreState, filter: PreOrderFilter, after: PreOrder | undefined): Iterable<PreOrder> {
+  if (filter.updated_at_min !== undefined) {
+    return updatedSince(state, Date.parse(filter.updated_at_min), after?.update_seq ?? 0);
+  }
+  const list = filter.email !== undefined ? state.index.preOrdersByEmail.get(emailKey(filter.email)) ?? [] : state.data.pre_orders;
+  const fromTime = filter.created_at_min ? firstAtOrAfter(list, Date.parse(filter.created_at_min), (o) => o.created_at) : 0;
+  const fromCursor = after ? positionIn(list, after) + 1 : 0;
+  return fromIndex(list, Math.max(fromTime, fromCursor));
+}
+
+function positionIn(list: readonly PreOrder[], order: PreOrder): number {
+  // Lists are in creation order, so seq order: binary search by seq.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.seq < order.seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo] === order ? lo : -1;
+}
+
+export function listPreOrders(state: StoreState, filter: PreOrderFilter, limit: number, startingAfter?: string): Page<PreOrder> {
+  checkExclusive(filter);
+  const after = startingAfter !== undefined ? state.index.preOrdersById.get(startingAfter) : undefined;
+  if (startingAfter !== undefined && !after) throw badCursor(startingAfter);
+  return takePage(candidates(state, filter, after), limit, preOrderPredicate(filter));
+}
+
+export function countPreOrders(state: StoreState, filter: PreOrderFilter): number {
+  checkExclusive(filter);
+  const matches = preOrderPredicate(filter);
+  let count = 0;
+  for (const order of candidates(state, filter, undefined)) if (matches(order)) count += 1;
+  return count;
+}
+
+/** The shopper's own pre-orders, oldest first. */
+export function listShopperPreOrders(state: StoreState, email: string, limit: number, startingAfter?: string): Page<PreOrder> {
+  const list = state.index.preOrdersByEmail.get(emailKey(email)) ?? [];
+  let start = 0;
+  if (startingAfter !== undefined) {
+    const after = state.index.preOrdersById.get(startingAfter);
+    const position = after ? positionIn(list, after) : -1;
+    if (position < 0) throw badCursor(startingAfter);
+    start = position + 1;
+  }
+  return takePage(fromIndex(list, start), limit);
+}
+
+export interface TimeFilter {
+  created_at_min?: string;
+  updated_at_min?: string;
+}
+
+export function listWaitlists(state: StoreState, filter: TimeFilter, limit: number, startingAfter?: string): Page<Waitlist> {
+  const list = state.data.waitlists;
+  let start = 0;
+  if (startingAfter !== undefined) {
+    const position = list.findIndex((w) => w.id === startingAfter);
+    if (position < 0) throw badCursor(startingAfter);
+    start = position + 1;
+  }
+  const createdMin = filter.created_at_min ? Date.parse(filter.created_at_min) : undefined;
+  const updatedMin = filter.updated_at_min ? Date.parse(filter.updated_at_min) : undefined;
+  return takePage(fromIndex(list, start), limit, (w) =>
+    (createdMin === undefined || Date.parse(w.created_at) >= createdMin) &&
+    (updatedMin === undefined || Date.parse(w.updated_at) >= updatedMin));
+}
+
+export interface FulfillmentOrderFilter {
+  created_at_min?: string;
+  references?: string;
+}
+
+export function listFulfillmentOrders(state: StoreState, filter: FulfillmentOrderFilter, limit: number, startingAfter?: string): Page<FulfillmentOrder> {
+  const list = state.data.fulfillment_orders;
+  let start = filter.created_at_min ? firstAtOrAfter(list, Date.parse(filter.created_at_min), (fo) => fo.created_at) : 0;
+  if (startingAfter !== undefined) {
+    const position = state.index.fulfillmentOrderPosition.get(startingAfter);
+    if (position === undefined) throw badCursor(startingAfter);
+    start = Math.max(start, position + 1);
+  }
+  const references = splitList(filter.references);
+  if (references) {
+    const wanted = new Set(references);
+    return takePage(fromIndex(list, start), limit, (fo) => {
+      const order = state.index.preOrdersById.get(fo.pre_order_id);
+      return order !== undefined && wanted.has(fulfillmentReference(order, fo.index));
+    });
+  }
+  return takePage(fromIndex(list, start), limit);
+}

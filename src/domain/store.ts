@@ -1,0 +1,216 @@
+import { uuidFor } from './ids.ts';
+import type {
+  ExportedOrder, FulfillmentOrder, InventoryLevel, LineItem, PreOrder, Product, RefundRecord, StoreData,
+  StoreSettings, Variant, Waitlist,
+} from './types.ts';
+
+export interface LineRef {
+  order: PreOrder;
+  line: LineItem;
+}
+
+interface UpdateEntry {
+  seq: number;
+  at: number;
+  order: PreOrder;
+}
+
+/** Lookups derived from StoreData; never snapshotted, always rebuildable. */
+export interface StoreIndex {
+  productsById: Map<string, Product>;
+  productsByHandle: Map<string, Product>;
+  variantsById: Map<string, Variant>;
+  variantsBySku: Map<string, Variant>;
+  waitlistsById: Map<string, Waitlist>;
+  waitlistsByProduct: Map<string, Waitlist[]>;
+  preOrdersById: Map<string, PreOrder>;
+  preOrdersByEmail: Map<string, PreOrder[]>;
+  preOrdersByReference: Map<string, PreOrder>;
+  lineItems: Map<string, LineRef>;
+  externalOrders: Map<string, { order: PreOrder; exported: ExportedOrder }>;
+  externalLineItems: Map<string, LineRef>;
+  /** Lines of a SKU in placement order; entries before `head` are known not to be open any more. */
+  linesBySku: Map<string, { queue: LineRef[]; head: number }>;
+  fulfillmentOrdersById: Map<string, FulfillmentOrder>;
+  fulfillmentOrderPosition: Map<string, number>;
+  fulfillmentOrdersByReference: Map<string, FulfillmentOrder>;
+  inventoryBySku: Map<string, InventoryLevel>;
+  refundsByKey: Map<string, RefundRecord>;
+  /** Append-only log of pre-order updates in time order; an entry is live while its seq is the order's update_seq. */
+  updateLog: UpdateEntry[];
+}
+
+export interface StoreState {
+  data: StoreData;
+  index: StoreIndex;
+}
+
+export const emailKey = (email: string): string => email.trim().toLowerCase();
+export const refundKey = (order: string, id: string): string => `${order}\u0000${id}`;
+export const fulfillmentReference = (order: PreOrder, index: number): string => `${order.reference}-${index}`;
+
+export function createStoreState(settings: StoreSettings, seed: number): StoreState {
+  const data: StoreData = {
+    settings,
+    seed,
+    counters: { ids: 0, references: 0, external_orders: 0, external_line_items: 0, updates: 0 },
+    products: [],
+    variants: [],
+    waitlists: [],
+    pre_orders: [],
+    fulfillment_orders: [],
+    inventory: [],
+    refunds: [],
+    unit_history: {},
+  };
+  return { data, index: buildIndex(data) };
+}
+
+/** Rebuilds every index from the data, e.g. after a snapshot import. */
+export function buildIndex(data: StoreData): StoreIndex {
+  const index: StoreIndex = {
+    productsById: new Map(),
+    productsByHandle: new Map(),
+    variantsById: new Map(),
+    variantsBySku: new Map(),
+    waitlistsById: new Map(),
+    waitlistsByProduct: new Map(),
+    preOrdersById: new Map(),
+    preOrdersByEmail: new Map(),
+    preOrdersByReference: new Map(),
+    lineItems: new Map(),
+    externalOrders: new Map(),
+    externalLineItems: new Map(),
+    linesBySku: new Map(),
+    fulfillmentOrdersById: new Map(),
+    fulfillmentOrderPosition: new Map(),
+    fulfillmentOrdersByReference: new Map(),
+    inventoryBySku: new Map(),
+    refundsByKey: new Map(),
+    updateLog: [],
+  };
+  for (const product of data.products) indexProduct(index, product);
+  for (const variant of data.variants) indexVariant(index, variant);
+  for (const waitlist of data.waitlists) indexWaitlist(index, waitlist);
+  data.pre_orders.forEach((order) => {
+    indexPreOrder(index, order);
+    for (const exported of order.exported_orders) indexExport(index, order, exported);
+  });
+  index.updateLog = rebuiltUpdateLog(data.pre_orders);
+  data.fulfillment_orders.forEach((fo, position) => indexFulfillmentOrder(index, fo, position));
+  for (const level of data.inventory) index.inventoryBySku.set(level.sku, level);
+  for (const refund of data.refunds) index.refundsByKey.set(refundKey(refund.order, refund.id), refund);
+  return index;
+}
+
+export function nextId(state: StoreState): string {
+  state.data.counters.ids += 1;
+  return uuidFor(state.data.seed, state.data.counters.ids);
+}
+
+export function indexProduct(index: StoreIndex, product: Product): void {
+  index.productsById.set(product.id, product);
+  index.productsByHandle.set(product.handle, product);
+}
+
+export function indexVariant(index: StoreIndex, variant: Variant): void {
+  index.variantsById.set(variant.id, variant);
+  index.variantsBySku.set(variant.sku, variant);
+}
+
+export function indexWaitlist(index: StoreIndex, waitlist: Waitlist): void {
+  index.waitlistsById.set(waitlist.id, waitlist);
+  const list = index.waitlistsByProduct.get(waitlist.product_id) ?? [];
+  list.push(waitlist);
+  index.waitlistsByProduct.set(waitlist.product_id, list);
+}
+
+export function indexPreOrder(index: StoreIndex, order: PreOrder): void {
+  index.preOrdersById.set(order.id, order);
+  index.preOrdersByReference.set(order.reference, order);
+  const key = emailKey(order.email);
+  const byEmail = index.preOrdersByEmail.get(key);
+  if (byEmail) byEmail.push(order);
+  else index.preOrdersByEmail.set(key, [order]);
+  for (const line of order.line_items) {
+    const ref = { order, line };
+    index.lineItems.set(line.id, ref);
+    if (line.external_line_item_id) index.externalLineItems.set(line.external_line_item_id, ref);
+    const bySku = index.linesBySku.get(line.sku);
+    if (bySku) bySku.queue.push(ref);
+    else index.linesBySku.set(line.sku, { queue: [ref], head: 0 });
+  }
+}
+
+export function indexExport(index: StoreIndex, order: PreOrder, exported: ExportedOrder): void {
+  index.externalOrders.set(exported.id, { order, exported });
+  for (const id of exported.line_item_ids) {
+    const ref = index.lineItems.get(id);
+    if (ref?.line.external_line_item_id) index.externalLineItems.set(ref.line.external_line_item_id, ref);
+  }
+}
+
+export function indexFulfillmentOrder(index: StoreIndex, fo: FulfillmentOrder, position: number): void {
+  index.fulfillmentOrdersById.set(fo.id, fo);
+  index.fulfillmentOrderPosition.set(fo.id, position);
+  const order = index.preOrdersById.get(fo.pre_order_id);
+  if (order) index.fulfillmentOrdersByReference.set(fulfillmentReference(order, fo.index), fo);
+}
+
+function rebuiltUpdateLog(orders: PreOrder[]): UpdateEntry[] {
+  return orders
+    .map((order) => ({ seq: order.update_seq, at: Date.parse(order.updated_at), order }))
+    .sort((a, b) => a.seq - b.seq);
+}
+
+/** Records that a pre-order changed now: moves its update time and its place in the update-time view. */
+export function touchPreOrder(state: StoreState, order: PreOrder, now: Date): void {
+  state.data.counters.updates += 1;
+  order.update_seq = state.data.counters.updates;
+  order.updated_at = now.toISOString();
+  const log = state.index.updateLog;
+  log.push({ seq: order.update_seq, at: now.getTime(), order });
+  // Stale entries are skipped on read; compact once they outnumber the live ones.
+  if (log.length > 2 * state.data.pre_orders.length + 1024) state.index.updateLog = rebuiltUpdateLog(state.data.pre_orders);
+}
+
+/** Live entries of the update log from the first one updated at or after `fromMs`, in update order. */
+export function* updatedSince(state: StoreState, fromMs: number, afterSeq = 0): Generator<PreOrder> {
+  const log = state.index.updateLog;
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const entry = log[mid]!;
+    if (entry.at < fromMs || entry.seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < log.length; i += 1) {
+    const entry = log[i]!;
+    if (entry.order.update_seq === entry.seq && entry.seq > afterSeq) yield entry.order;
+  }
+}
+
+/** Appends a point to a SKU's unit history so counts can be answered as of any past moment. */
+export function recordUnits(state: StoreState, sku: string, now: Date, open: number, canceled: number, exported: number): void {
+  const history = (state.data.unit_history[sku] ??= []);
+  const last = history[history.length - 1];
+  const at = now.getTime();
+  const base: [number, number, number] = last ? [last[1], last[2], last[3]] : [0, 0, 0];
+  const point: [number, number, number, number] = [at, base[0] + open, base[1] + canceled, base[2] + exported];
+  if (last && last[0] === at) history[history.length - 1] = point;
+  else history.push(point);
+}
+
+export function unitsAt(state: StoreState, sku: string, atMs: number): { open: number; canceled: number; exported: number } {
+  const history = state.data.unit_history[sku] ?? [];
+  let lo = 0;
+  let hi = history.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (history[mid]![0] <= atMs) lo = mid + 1;
+    else hi = mid;
+  }
+  const point = history[lo - 1];
+  return point ? { open: point[1], canceled: point[2], exported: point[3] } : { open: 0, canceled: 0, exported: 0 };
+}

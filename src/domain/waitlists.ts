@@ -1,0 +1,169 @@
+import { getProduct, getVariant } from './catalogue.ts';
+import { conflict, invalid, notFound } from './errors.ts';
+import { indexWaitlist, nextId, type StoreState } from './store.ts';
+import type { Waitlist, WaitlistAllocation, WaitlistState } from './types.ts';
+
+/** States in which a waitlist holds its product: at most one such waitlist per product. */
+const HOLDING: ReadonlySet<WaitlistState> = new Set(['SCHEDULED', 'LIVE', 'PAUSED']);
+/** "Open" in the public API's sense: live, or scheduled to go live. */
+const OPEN: ReadonlySet<WaitlistState> = new Set(['SCHEDULED', 'LIVE']);
+
+export const isOpen = (waitlist: Waitlist): boolean => OPEN.has(waitlist.state);
+export const unitsLeft = (allocation: WaitlistAllocation): number => Math.max(0, allocation.buy_size - allocation.committed);
+export const allocationFor = (waitlist: Waitlist, variantId: string): WaitlistAllocation | undefined =>
+  waitlist.allocations.find((a) => a.variant_id === variantId);
+
+export function getWaitlist(state: StoreState, id: string, field = 'id'): Waitlist {
+  const waitlist = state.index.waitlistsById.get(id);
+  if (!waitlist) throw notFound('UNKNOWN_WAITLIST', field, `no waitlist with ID ${id}`);
+  return waitlist;
+}
+
+export function holdingWaitlist(state: StoreState, productId: string): Waitlist | undefined {
+  return state.index.waitlistsByProduct.get(productId)?.find((w) => HOLDING.has(w.state));
+}
+
+/** The LIVE or SCHEDULED waitlist of the product, if any. */
+export function openWaitlistForProduct(state: StoreState, productId: string): Waitlist | undefined {
+  const waitlist = holdingWaitlist(state, productId);
+  return waitlist && isOpen(waitlist) ? waitlist : undefined;
+}
+
+/** The LIVE or SCHEDULED waitlist that allocates units to the variant, if any. */
+export function openWaitlistForVariant(state: StoreState, productId: string, variantId: string): Waitlist | undefined {
+  const waitlist = openWaitlistForProduct(state, productId);
+  return waitlist && allocationFor(waitlist, variantId) ? waitlist : undefined;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Shopper text for a ship window in the docs' style, e.g. "Shipping 10–15 Jun". */
+export function dispatchText(earliest: string, latest: string): string {
+  const from = new Date(earliest);
+  const to = new Date(latest);
+  const sameMonth = from.getUTCMonth() === to.getUTCMonth() && from.getUTCFullYear() === to.getUTCFullYear();
+  const left = sameMonth ? `${from.getUTCDate()}` : `${from.getUTCDate()} ${MONTHS[from.getUTCMonth()]}`;
+  return `Shipping ${left}–${to.getUTCDate()} ${MONTHS[to.getUTCMonth()]}`;
+}
+
+export interface WaitlistInput {
+  product_id: string;
+  state?: 'DRAFT' | 'SCHEDULED' | 'LIVE';
+  launch_date?: string;
+  scheduled_pause_date?: string;
+  earliest_ship_date: string;
+  latest_ship_date: string;
+  display_dispatch_date?: string;
+  labels?: string[];
+  variants: { variant_id: string; buy_size: number }[];
+}
+
+function checkAllocations(state: StoreState, productId: string, variants: WaitlistInput['variants']): void {
+  const seen = new Set<string>();
+  variants.forEach((entry, i) => {
+    const variant = getVariant(state, entry.variant_id, `variants[${i}].variant_id`);
+    if (variant.product_id !== productId) {
+      throw invalid('VARIANT_NOT_ON_PRODUCT', `variants[${i}].variant_id`, `variant ${variant.id} belongs to product ${variant.product_id}`);
+    }
+    if (seen.has(variant.id)) throw invalid('INVALID_REQUEST', `variants[${i}].variant_id`, 'listed twice');
+    seen.add(variant.id);
+  });
+}
+
+export function createWaitlist(state: StoreState, now: Date, input: WaitlistInput): Waitlist {
+  const product = getProduct(state, input.product_id);
+  checkAllocations(state, product.id, input.variants);
+  if (Date.parse(input.latest_ship_date) < Date.parse(input.earliest_ship_date)) {
+    throw invalid('INVALID_REQUEST', 'latest_ship_date', 'must not be before earliest_ship_date');
+  }
+  const target = input.state ?? 'DRAFT';
+  if (target === 'SCHEDULED' && !input.launch_date) throw invalid('INVALID_REQUEST', 'launch_date', 'is required for a SCHEDULED waitlist');
+  const holder = holdingWaitlist(state, product.id);
+  if (target !== 'DRAFT' && holder) {
+    throw conflict('WAITLIST_CONFLICT', 'product_id', `product ${product.id} already has waitlist ${holder.id} in state ${holder.state}`);
+  }
+  const at = now.toISOString();
+  const waitlist: Waitlist = {
+    id: nextId(state),
+    product_id: product.id,
+    state: target,
+    created_at: at,
+    updated_at: at,
+    launch_date: input.launch_date ?? (target === 'LIVE' ? at : null),
+    scheduled_pause_date: input.scheduled_pause_date ?? null,
+    earliest_ship_date: input.earliest_ship_date,
+    latest_ship_date: input.latest_ship_date,
+    display_dispatch_date: input.display_dispatch_date ?? dispatchText(input.earliest_ship_date, input.latest_ship_date),
+    labels: input.labels ?? [],
+    allocations: input.variants.map((v) => ({ variant_id: v.variant_id, buy_size: v.buy_size, committed: 0 })),
+  };
+  state.data.waitlists.push(waitlist);
+  indexWaitlist(state.index, waitlist);
+  applyDueTransitions(state, now);
+  return waitlist;
+}
+
+const TRANSITIONS: Record<WaitlistState, readonly WaitlistState[]> = {
+  DRAFT: ['SCHEDULED', 'LIVE', 'CLOSED'],
+  SCHEDULED: ['DRAFT', 'LIVE', 'PAUSED', 'CLOSED'],
+  LIVE: ['PAUSED', 'CLOSED'],
+  PAUSED: ['LIVE', 'CLOSED'],
+  CLOSED: [],
+};
+
+/** Moves a waitlist to a new state; the caller cancels open lines when it closes (see lifecycle.ts). */
+export function transitionWaitlist(state: StoreState, now: Date, waitlist: Waitlist, target: WaitlistState): void {
+  if (target === waitlist.state) return;
+  if (!TRANSITIONS[waitlist.state].includes(target)) {
+    throw conflict('INVALID_STATE_TRANSITION', 'state', `a ${waitlist.state} waitlist cannot become ${target}`);
+  }
+  if (HOLDING.has(target) && !HOLDING.has(waitlist.state)) {
+    const holder = holdingWaitlist(state, waitlist.product_id);
+    if (holder && holder !== waitlist) {
+      throw conflict('WAITLIST_CONFLICT', 'state', `product ${waitlist.product_id} already has waitlist ${holder.id} in state ${holder.state}`);
+    }
+  }
+  if (target === 'SCHEDULED' && !waitlist.launch_date) throw invalid('INVALID_REQUEST', 'launch_date', 'is required for a SCHEDULED waitlist');
+  if (target === 'LIVE' && (!waitlist.launch_date || Date.parse(waitlist.launch_date) > now.getTime())) {
+    waitlist.launch_date = now.toISOString();
+  }
+  waitlist.state = target;
+  waitlist.updated_at = now.toISOString();
+}
+
+export function setBuySizes(waitlist: Waitlist, now: Date, variants: WaitlistInput['variants']): void {
+  variants.forEach((entry, i) => {
+    const existing = allocationFor(waitlist, entry.variant_id);
+    if (existing && entry.buy_size < existing.committed) {
+      throw conflict('BUY_SIZE_BELOW_COMMITTED', `variants[${i}].buy_size`, `${existing.committed} units are already committed`);
+    }
+  });
+  for (const entry of variants) {
+    const existing = allocationFor(waitlist, entry.variant_id);
+    if (existing) existing.buy_size = entry.buy_size;
+    else waitlist.allocations.push({ variant_id: entry.variant_id, buy_size: entry.buy_size, committed: 0 });
+  }
+  waitlist.updated_at = now.toISOString();
+}
+
+export { checkAllocations };
+
+/**
+ * Applies the transitions the clock has reached: SCHEDULED → LIVE at `launch_date`, LIVE → PAUSED at
+ * `scheduled_pause_date` (documented). Each takes effect at its own time, not at the time it is noticed.
+ */
+const later = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
+
+export function applyDueTransitions(state: StoreState, now: Date): void {
+  const nowMs = now.getTime();
+  for (const waitlist of state.data.waitlists) {
+    if (waitlist.state === 'SCHEDULED' && waitlist.launch_date && Date.parse(waitlist.launch_date) <= nowMs) {
+      waitlist.state = 'LIVE';
+      waitlist.updated_at = later(waitlist.updated_at, waitlist.launch_date);
+    }
+    if (waitlist.state === 'LIVE' && waitlist.scheduled_pause_date && Date.parse(waitlist.scheduled_pause_date) <= nowMs) {
+      waitlist.state = 'PAUSED';
+      waitlist.updated_at = later(waitlist.updated_at, waitlist.scheduled_pause_date);
+    }
+  }
+}

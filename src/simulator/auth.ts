@@ -1,0 +1,58 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import type { StoreState } from '../domain/store.ts';
+import type { Simulation } from './simulation.ts';
+
+const refuse = (code: string, field: string, problem: string, message: string): DomainError =>
+  new DomainError('unauthorized', code, message, [{ field, problem }]);
+
+/** Query values arrive as string, string[] or nothing; only a single string is a credential. */
+const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function authenticatePublic(sim: Simulation, query: Record<string, unknown>): StoreState {
+  const key = single(query.api_key);
+  if (!key) throw refuse('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
+  const store = sim.storeByApiKey(key);
+  if (!store) throw refuse('INVALID_API_KEY', 'api_key', 'does not match any store', 'The api_key does not match any store.');
+  return store;
+}
+
+export function authenticatePrivate(sim: Simulation, header: string | undefined): StoreState {
+  if (!header) {
+    throw refuse('MISSING_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', 'is required', 'The X-Purple-Dot-Access-Token header is required.');
+  }
+  const store = sim.storeByAccessToken(header);
+  if (!store) {
+    throw refuse('INVALID_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', 'does not match any store', 'The X-Purple-Dot-Access-Token header does not match any store.');
+  }
+  return store;
+}
+
+/** Lowercase hex HMAC-SHA256 of `email:timestamp`, keyed with the store's shared secret (see the spec). */
+export function shopperToken(email: string, timestamp: number | string, sharedSecret: string): string {
+  return createHmac('sha256', sharedSecret).update(`${email}:${timestamp}`).digest('hex');
+}
+
+const WINDOW_SECONDS = 10;
+
+/** Checks the shopper credential of GET /api/v1/pre-orders against the simulator clock. */
+export function authenticateShopper(store: StoreState, query: Record<string, unknown>, now: Date): void {
+  const email = single(query.email);
+  const timestamp = single(query.timestamp);
+  const token = single(query.token);
+  for (const [field, value] of [['email', email], ['timestamp', timestamp], ['token', token]] as const) {
+    if (!value) throw refuse('MISSING_SHOPPER_TOKEN', field, 'is required', `The shopper credential needs ${field}.`);
+  }
+  if (!/^\d{1,12}$/.test(timestamp!)) {
+    throw refuse('INVALID_SHOPPER_TOKEN', 'timestamp', 'must be Unix epoch seconds', 'The timestamp must be Unix epoch seconds.');
+  }
+  const skew = Math.abs(now.getTime() / 1000 - Number(timestamp));
+  if (skew > WINDOW_SECONDS) {
+    throw refuse('EXPIRED_SHOPPER_TOKEN', 'timestamp', `is ${Math.round(skew)} s from the server time`, `The shopper token is only valid within ${WINDOW_SECONDS} seconds of its timestamp.`);
+  }
+  const expected = Buffer.from(shopperToken(email!, timestamp!, store.data.settings.shared_secret), 'utf8');
+  const given = Buffer.from(token!, 'utf8');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw refuse('INVALID_SHOPPER_TOKEN', 'token', 'does not match email and timestamp', 'The shopper token does not match the email and timestamp.');
+  }
+}

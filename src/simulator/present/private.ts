@@ -1,0 +1,153 @@
+import type { components } from '../../../generated/purple-dot.ts';
+import { formatCents } from '../../domain/money.ts';
+import { lineTotalCents } from '../../domain/refunds.ts';
+import { fulfillmentReference, type StoreState } from '../../domain/store.ts';
+import type { Fulfillment, FulfillmentOrder, LineItem, PreOrder, Waitlist } from '../../domain/types.ts';
+import { unitsLeft } from '../../domain/waitlists.ts';
+
+type Schemas = components['schemas'];
+
+export function presentWaitlist(state: StoreState, waitlist: Waitlist): Schemas['PrivateWaitlist'] {
+  const variants = waitlist.allocations.map((a): Schemas['WaitlistVariantAvailability'] => ({
+    variant_id: a.variant_id,
+    sku: state.index.variantsById.get(a.variant_id)?.sku ?? '',
+    buy_size: a.buy_size,
+    committed: a.committed,
+    available: unitsLeft(a),
+  }));
+  const sum = (pick: (v: Schemas['WaitlistVariantAvailability']) => number | null): number =>
+    variants.reduce((total, v) => total + (pick(v) ?? 0), 0);
+  return {
+    id: waitlist.id,
+    created_at: waitlist.created_at,
+    updated_at: waitlist.updated_at,
+    earliest_ship_date: waitlist.earliest_ship_date,
+    latest_ship_date: waitlist.latest_ship_date,
+    state: waitlist.state,
+    launch_date: waitlist.launch_date,
+    scheduled_pause_date: waitlist.scheduled_pause_date,
+    labels: [...waitlist.labels],
+    availability: {
+      product: {
+        product_id: waitlist.product_id,
+        buy_size: sum((v) => v.buy_size),
+        committed: sum((v) => v.committed),
+        available: sum((v) => v.available),
+      },
+      variants,
+    },
+  };
+}
+
+const taxLines = (line: LineItem): Schemas['TaxLine'][] =>
+  line.taxable && line.tax_cents > 0 ? [{ price: formatCents(line.tax_cents), rate: line.tax_rate, title: line.tax_title }] : [];
+
+function orderTotals(order: PreOrder, lines: LineItem[]) {
+  const subtotal = lines.reduce((sum, l) => sum + l.price_cents * l.quantity, 0);
+  const discounts = lines.reduce((sum, l) => sum + l.discount_cents, 0);
+  const tax = lines.reduce((sum, l) => sum + l.tax_cents, 0);
+  return { subtotal, discounts, tax, total: lines.reduce((sum, l) => sum + lineTotalCents(l), 0) };
+}
+
+export function presentPreOrder(order: PreOrder): Schemas['PreOrder'] {
+  const totals = orderTotals(order, order.line_items);
+  return {
+    id: order.id,
+    reference: order.reference,
+    order_number: order.order_number,
+    currency: order.currency,
+    created_at: order.created_at,
+    placed_at: order.created_at,
+    cancelled_at: order.cancelled_at,
+    cancel_reason: order.cancel_reason,
+    customer: { email: order.email, external_id: order.external_customer_id, first_name: order.first_name, last_name: order.last_name },
+    shipping_address: { ...order.shipping_address },
+    tax_included: false,
+    subtotal_price: formatCents(totals.subtotal),
+    total_discounts: formatCents(totals.discounts),
+    total_tax: formatCents(totals.tax),
+    shipping_price: formatCents(order.shipping_cents),
+    total_price: formatCents(totals.total + order.shipping_cents),
+    total_refunded: formatCents(order.refunded_cents),
+    discount_codes: [...order.discount_codes],
+    line_items: order.line_items.map((line) => ({
+      id: line.id,
+      name: line.name,
+      sku: line.sku,
+      product_id: line.product_id,
+      variant_id: line.variant_id,
+      quantity: line.quantity,
+      price: formatCents(line.price_cents),
+      total: formatCents(lineTotalCents(line)),
+      total_discount: formatCents(line.discount_cents),
+      taxable: line.taxable,
+      tax_lines: taxLines(line),
+      waitlist_id: line.waitlist_id,
+      earliest_ship_date: line.earliest_ship_date,
+      latest_ship_date: line.latest_ship_date,
+      cancelled: line.status === 'cancelled',
+      cancelled_at: line.cancelled_at,
+      shopify_line_item_id: line.external_line_item_id,
+    })),
+    exported_orders: order.exported_orders.map((exported) => ({
+      id: exported.id,
+      order_number: exported.order_number,
+      type: 'SHOPIFY_ORDER' as const,
+      created_at: exported.created_at,
+      line_items: exported.line_item_ids.map((id) => ({ id })),
+    })),
+  };
+}
+
+export function presentFulfillment(fo: FulfillmentOrder, fulfillment: Fulfillment): Schemas['Fulfillment'] {
+  return {
+    id: fulfillment.id,
+    fulfillment_order_id: fo.id,
+    created_at: fulfillment.created_at,
+    notify_customer: fulfillment.notify_customer,
+    tracking_info: fulfillment.tracking_info ? { ...fulfillment.tracking_info } : null,
+    line_items: fulfillment.lines.map((l) => ({ id: l.line_item_id, quantity: l.quantity })),
+  };
+}
+
+export function presentFulfillmentOrder(state: StoreState, fo: FulfillmentOrder): Schemas['FulfillmentOrder'] {
+  const order = state.index.preOrdersById.get(fo.pre_order_id)!;
+  const lines = fo.lines.map((entry) => state.index.lineItems.get(entry.line_item_id)!.line);
+  const totals = orderTotals(order, lines);
+  return {
+    id: fo.id,
+    status: fo.status,
+    created_at: fo.created_at,
+    purchased_at: order.created_at,
+    reference: fulfillmentReference(order, fo.index),
+    currency: order.currency,
+    customer: {
+      email: order.email,
+      external_id: order.external_customer_id,
+      first_name: order.first_name,
+      last_name: order.last_name,
+      tags: [],
+      default_address: { ...order.shipping_address },
+    },
+    shipping_address: { ...order.shipping_address },
+    tax_included: false,
+    total_tax: formatCents(totals.tax),
+    total_discounts: formatCents(totals.discounts),
+    subtotal_price: formatCents(totals.subtotal),
+    total_price: formatCents(totals.total),
+    line_items: lines.map((line) => ({
+      id: line.id,
+      name: line.name,
+      sku: line.sku,
+      product_id: line.product_id,
+      variant_id: line.variant_id,
+      quantity: line.quantity,
+      price: formatCents(line.price_cents),
+      total: formatCents(lineTotalCents(line)),
+      total_discount: formatCents(line.discount_cents),
+      taxable: line.taxable,
+      tax_lines: taxLines(line),
+    })),
+    fulfillments: fo.fulfillments.map((f) => presentFulfillment(fo, f)),
+  };
+}

@@ -1,0 +1,63 @@
+import type { operations } from '../../../generated/purple-dot.ts';
+import { setInventory } from '../../domain/exports.ts';
+import { fulfil, getFulfillmentOrder } from '../../domain/fulfillment.ts';
+import { countPreOrders, listFulfillmentOrders, listPreOrders, listWaitlists, type Page } from '../../domain/queries.ts';
+import { refund } from '../../domain/refunds.ts';
+import { unitsAt } from '../../domain/store.ts';
+import type { Handlers } from '../handler.ts';
+import { presentFulfillment, presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
+
+type PrivateOperations = Pick<operations, 'listWaitlists' | 'listPreOrders' | 'countPreOrders' | 'countSkuUnits' | 'updateInventory' | 'listFulfillmentOrders' | 'getFulfillmentOrder' | 'createFulfillment' | 'createRefund'>;
+
+/** The cursor fields every list carries next to its items (third-party observation, see PageInfo). */
+function cursor<T extends { id: string }>(page: Page<T>): { has_more: boolean; starting_after: string | null } {
+  const last = page.items[page.items.length - 1];
+  return { has_more: page.has_more, starting_after: page.has_more && last ? last.id : null };
+}
+
+export const privateHandlers: Handlers<PrivateOperations> = {
+  listWaitlists: ({ store, query }) => {
+    const page = listWaitlists(store, query, query.limit ?? 10, query.starting_after);
+    const info = cursor(page);
+    return { status: 200, data: { waitlists: page.items.map((w) => presentWaitlist(store, w)), ...info }, nextCursor: info.starting_after };
+  },
+  listPreOrders: ({ store, query }) => {
+    const page = listPreOrders(store, query, query.limit ?? 10, query.starting_after);
+    const info = cursor(page);
+    return { status: 200, data: { orders: page.items.map(presentPreOrder), ...info }, nextCursor: info.starting_after };
+  },
+  countPreOrders: ({ store, query }) => ({ status: 200, data: { count: countPreOrders(store, query) } }),
+  countSkuUnits: ({ store, path, query, now }) => {
+    const at = query.at_time ? new Date(query.at_time) : now;
+    const units = unitsAt(store, path.sku, at.getTime());
+    return {
+      status: 200,
+      data: { sku: path.sku, at_time: at.toISOString(), open_units: units.open, canceled_units: units.canceled, exported_units: units.exported },
+    };
+  },
+  updateInventory: ({ store, body, now }) => {
+    const { level } = setInventory(store, now, body.sku, body.available_units);
+    return { status: 201, data: { sku: level.sku, available_units: level.available_units } };
+  },
+  listFulfillmentOrders: ({ store, query }) => {
+    const page = listFulfillmentOrders(store, query, query.limit ?? 50, query.starting_after);
+    const info = cursor(page);
+    return {
+      status: 200,
+      data: { fulfillment_orders: page.items.map((fo) => presentFulfillmentOrder(store, fo)), ...info },
+      nextCursor: info.starting_after,
+    };
+  },
+  getFulfillmentOrder: ({ store, path }) => ({
+    status: 200,
+    data: presentFulfillmentOrder(store, getFulfillmentOrder(store, path.id)),
+  }),
+  createFulfillment: ({ store, body, now }) => {
+    const { fulfillment, order } = fulfil(store, now, body.fulfillment);
+    return {
+      status: 201,
+      data: { fulfillment: presentFulfillment(order, fulfillment), fulfillment_order: presentFulfillmentOrder(store, order) },
+    };
+  },
+  createRefund: ({ store, body, now }) => ({ status: 201, data: refund(store, now, body) }),
+};

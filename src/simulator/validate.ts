@@ -1,0 +1,121 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { DomainError, type ErrorDetail } from '../domain/errors.ts';
+import { SPEC_IDS, loadSpecs, type ParameterObject, type SpecOperation } from './spec.ts';
+
+// ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+export interface RequestParts {
+  query: Record<string, unknown>;
+  path: Record<string, unknown>;
+  body: unknown;
+}
+
+export interface OperationValidator {
+  /** Validates and coerces in place; throws a DomainError naming each bad field. */
+  check(parts: RequestParts): void;
+}
+
+function makeAjv(coerce: boolean): Ajv2020 {
+  const ajv = new Ajv2020({
+    strict: false,
+    validateSchema: false,
+    allErrors: true,
+    coerceTypes: coerce,
+    useDefaults: coerce,
+    allowUnionTypes: true,
+  });
+  addFormats(ajv);
+  const specs = loadSpecs();
+  ajv.addSchema(specs.purpleDot, SPEC_IDS.purpleDot);
+  ajv.addSchema(specs.simulator, SPEC_IDS.simulator);
+  return ajv;
+}
+
+let ajvs: { params: Ajv2020; body: Ajv2020 } | undefined;
+const compiled = new Map<string, OperationValidator>();
+
+/** `fulfillment/line_items/0/quantity` → `fulfillment.line_items[0].quantity`. */
+function fieldName(error: ErrorObject, root: string | undefined): string {
+  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'required') segments.push(String((error.params as { missingProperty: string }).missingProperty));
+  const path = segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+  return path || root || 'body';
+}
+
+function details(errors: ErrorObject[] | null | undefined, root?: string): ErrorDetail[] {
+  const seen = new Set<string>();
+  const result: ErrorDetail[] = [];
+  for (const error of errors ?? []) {
+    const field = fieldName(error, root);
+    const problem = error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
+    const key = `${field}\u0000${problem}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push({ field, problem });
+  }
+  return result;
+}
+
+function refused(code: string, list: ErrorDetail[]): DomainError {
+  return new DomainError('invalid', code, list.map((d) => `${d.field}: ${d.problem}`).join('; '), list);
+}
+
+function resolveParameter(op: SpecOperation, param: ParameterObject, position: number): { param: ParameterObject; pointer: string } {
+  if (!param.$ref) return { param, pointer: `${op.pointer}/parameters/${position}` };
+  const name = param.$ref.split('/').pop()!;
+  const resolved = loadSpecs()[op.spec].components?.parameters?.[name];
+  if (!resolved) throw new Error(`unresolved parameter ${param.$ref}`);
+  return { param: resolved, pointer: param.$ref };
+}
+
+function objectSchema(op: SpecOperation, location: 'query' | 'path'): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  (op.operation.parameters ?? []).forEach((raw, i) => {
+    const { param, pointer } = resolveParameter(op, raw, i);
+    if (param.in !== location) return;
+    properties[param.name] = { $ref: `${SPEC_IDS[op.spec]}${pointer}/schema` };
+    if (param.required) required.push(param.name);
+  });
+  return { type: 'object', properties, required };
+}
+
+/**
+ * Compiles the request validators of one operation, once per process: query and path parameters
+ * (coerced from strings, defaults filled in) and the JSON body (not coerced).
+ */
+export function validatorFor(op: SpecOperation): OperationValidator {
+  const cached = compiled.get(op.operation.operationId);
+  if (cached) return cached;
+  ajvs ??= { params: makeAjv(true), body: makeAjv(false) };
+  const query = ajvs.params.compile(objectSchema(op, 'query'));
+  const path = ajvs.params.compile(objectSchema(op, 'path'));
+  const bodyPointer = op.operation.requestBody ? `${op.pointer}/requestBody/content/application~1json/schema` : undefined;
+  const body: ValidateFunction | undefined = bodyPointer ? ajvs.body.compile({ $ref: `${SPEC_IDS[op.spec]}${bodyPointer}` }) : undefined;
+  const codes = op.operation['x-sim-validation-codes'];
+  const bodyCode = (list: ErrorDetail[]): string => {
+    if (!codes) return 'INVALID_REQUEST';
+    const match = Object.keys(codes).find((prefix) => prefix !== 'default' && list.some((d) => d.field.startsWith(prefix)));
+    return codes[match ?? 'default'] ?? 'INVALID_REQUEST';
+  };
+  const validator: OperationValidator = {
+    check(parts) {
+      if (!path(parts.path)) {
+        // A path parameter outside its constraint (e.g. a non-UUID id) does not match the route at all.
+        throw new DomainError('not_found', 'NOT_FOUND', 'No such resource.', details(path.errors));
+      }
+      if (!query(parts.query)) throw refused('INVALID_REQUEST', details(query.errors));
+      if (body) {
+        if (parts.body === undefined) throw refused(bodyCode([{ field: 'body', problem: '' }]), [{ field: 'body', problem: 'a JSON body is required' }]);
+        if (!body(parts.body)) {
+          const list = details(body.errors);
+          throw refused(bodyCode(list), list);
+        }
+      }
+    },
+  };
+  compiled.set(op.operation.operationId, validator);
+  return validator;
+}
