@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { signShopperToken } from '../client/shopper-token.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { StoreState } from '../domain/store.ts';
 import type { Simulation } from './simulation.ts';
@@ -28,11 +29,6 @@ export function authenticatePrivate(sim: Simulation, header: string | undefined)
   return store;
 }
 
-/** Lowercase hex HMAC-SHA256 of `email:timestamp`, keyed with the store's shared secret (see the spec). */
-export function shopperToken(email: string, timestamp: number | string, sharedSecret: string): string {
-  return createHmac('sha256', sharedSecret).update(`${email}:${timestamp}`).digest('hex');
-}
-
 const WINDOW_SECONDS = 10;
 
 /** Checks the shopper credential of GET /api/v1/pre-orders against the simulator clock. */
@@ -50,7 +46,7 @@ export function authenticateShopper(store: StoreState, query: Record<string, unk
   if (skew > WINDOW_SECONDS) {
     throw refuse('EXPIRED_SHOPPER_TOKEN', 'timestamp', `is ${Math.round(skew)} s from the server time`, `The shopper token is only valid within ${WINDOW_SECONDS} seconds of its timestamp.`);
   }
-  const expected = Buffer.from(shopperToken(email!, timestamp!, store.data.settings.shared_secret), 'utf8');
+  const expected = Buffer.from(signShopperToken(email!, Number(timestamp), store.data.settings.shared_secret), 'utf8');
   const given = Buffer.from(token!, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw refuse('INVALID_SHOPPER_TOKEN', 'token', 'does not match email and timestamp', 'The shopper token does not match the email and timestamp.');
