@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scenarios } from '../../scenarios/index.ts';
+import { createSimulator } from '../../src/simulator/app.ts';
+import { signShopperToken } from '../../src/client/shopper-token.ts';
+import { credentials } from '../support/simulator.ts';
+
+const BIN = new URL('../../bin/purple-dot-sim.js', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+
+function run(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+async function output(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'exit');
+  return { code, stdout, stderr };
+}
+
+/** Starts `serve` on a free port and resolves with the URL from its banner. */
+async function serve(args: string[]): Promise<string> {
+  const child = run(['serve', '--port', '0', ...args]);
+  let banner = '';
+  for await (const chunk of child.stdout!) {
+    banner += chunk;
+    const match = /listening on (http:\/\/\S+)/.exec(banner);
+    if (match && banner.includes('control API')) return match[1]!;
+  }
+  throw new Error(`serve exited without a banner: ${banner}`);
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGTERM');
+});
+
+describe('purple-dot-sim scenarios', () => {
+  it('lists every scenario by name with its summary', async () => {
+    const { code, stdout } = await output(run(['scenarios']));
+    expect(code).toBe(0);
+    for (const s of scenarios) expect(stdout).toContain(s.name);
+  });
+});
+
+describe('purple-dot-sim serve', () => {
+  it('prints the URL, scenario and credentials, and answers the public API', async () => {
+    const child = run(['serve', '--port', '0', '--scenario', 'sold-out', '--seed', '3']);
+    let banner = '';
+    for await (const chunk of child.stdout!) {
+      banner += chunk;
+      if (banner.includes('control API')) break;
+    }
+    expect(banner).toContain('sold-out');
+    expect(banner).toContain(credentials.public_api_key);
+    expect(banner).toContain(credentials.private_access_token);
+    expect(banner).toContain(credentials.shared_secret);
+    const url = /listening on (http:\/\/\S+)/.exec(banner)![1]!;
+    const res = await fetch(`${url}/api/v1/waitlists?api_key=${credentials.public_api_key}`);
+    expect(res.status).toBe(200);
+  });
+
+  it('serves the same bytes as an in-process simulator with the same scenario, seed and manual clock', async () => {
+    const url = await serve(['--scenario', 'partially-exported', '--seed', '9', '--clock', 'manual']);
+    const local = await createSimulator({ scenario: 'partially-exported', seed: 9 }).listen(0);
+    try {
+      const path = '/admin/api/v1/pre-orders?limit=200';
+      const headers = { 'X-Purple-Dot-Access-Token': credentials.private_access_token };
+      const [a, b] = await Promise.all([fetch(`${url}${path}`, { headers }), fetch(`${local.url}${path}`, { headers })]);
+      expect(await a.text()).toBe(await b.text());
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('accepts a shopper token signed with the wall clock under the default system clock', async () => {
+    const url = await serve([]);
+    const orders = await (await fetch(`${url}/admin/api/v1/pre-orders?limit=1`, { headers: { 'X-Purple-Dot-Access-Token': credentials.private_access_token } })).json();
+    const email: string = orders.data.orders[0].customer.email;
+    const timestamp = Math.floor(Date.now() / 1000);
+    const token = signShopperToken(email, timestamp, credentials.shared_secret);
+    const res = await fetch(`${url}/api/v1/pre-orders?${new URLSearchParams({ api_key: credentials.public_api_key, email, timestamp: String(timestamp), token })}`);
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses an unknown scenario with a message and a non-zero exit', async () => {
+    const { code, stderr } = await output(run(['serve', '--scenario', 'no-such-thing']));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('no-such-thing');
+  });
+
+  it('refuses a port that is not a number', async () => {
+    const { code, stderr } = await output(run(['serve', '--port', 'eighty']));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--port');
+  });
+});
