@@ -4,6 +4,30 @@ import { buildIndex, type StoreState } from '../domain/store.ts';
 import type { StoreData } from '../domain/types.ts';
 import { applyDueTransitions } from '../domain/waitlists.ts';
 import { findScenario } from '../../scenarios/index.ts';
+import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from './present/private.ts';
+import { presentAvailability } from './present/public.ts';
+
+/**
+ * Presents every entity once, so a snapshot with dangling references or missing fields is refused at
+ * import instead of failing later, request by request.
+ */
+function checkIntegrity(store: StoreState): void {
+  for (const product of store.data.products) presentAvailability(store, product);
+  for (const waitlist of store.data.waitlists) presentWaitlist(store, waitlist);
+  for (const order of store.data.pre_orders) {
+    presentPreOrder(order);
+    for (const line of order.line_items) {
+      if (!store.index.waitlistsById.has(line.waitlist_id)) throw new Error(`line ${line.id} names unknown waitlist ${line.waitlist_id}`);
+    }
+  }
+  for (const fo of store.data.fulfillment_orders) {
+    if (!store.index.preOrdersById.has(fo.pre_order_id)) throw new Error(`fulfillment order ${fo.id} names unknown pre-order ${fo.pre_order_id}`);
+    for (const entry of fo.lines) {
+      if (!store.index.lineItems.has(entry.line_item_id)) throw new Error(`fulfillment order ${fo.id} names unknown line ${entry.line_item_id}`);
+    }
+    presentFulfillmentOrder(store, fo);
+  }
+}
 
 export interface Snapshot {
   version: 1;
@@ -101,6 +125,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
         if (next.length === 0) throw new Error('a snapshot needs at least one store');
         for (const store of next) {
           if (typeof store.data.settings.public_api_key !== 'string') throw new Error('a store has no credentials');
+          checkIntegrity(store);
         }
       } catch (error) {
         throw new DomainError('invalid', 'INVALID_SNAPSHOT', `the snapshot cannot be loaded: ${(error as Error).message}`, [
