@@ -1980,6 +1980,110 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "result": "success"
+                     *       },
+                     *       "data": {
+                     *         "fulfillment": {
+                     *           "id": "9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+                     *           "fulfillment_order_id": "e2a1b3c4-d5e6-47f8-9a0b-1c2d3e4f5a6b",
+                     *           "created_at": "2026-03-05T12:00:00.000Z",
+                     *           "notify_customer": true,
+                     *           "tracking_info": {
+                     *             "number": "1234567890",
+                     *             "company": "UPS",
+                     *             "url": "https://www.myshipping.com/track/?tracknumbers=1234567890"
+                     *           },
+                     *           "line_items": [
+                     *             {
+                     *               "id": "0c8b0a3e-6f43-4d44-8d1e-5f1f2b9f4e21",
+                     *               "quantity": 1
+                     *             }
+                     *           ]
+                     *         },
+                     *         "fulfillment_order": {
+                     *           "id": "e2a1b3c4-d5e6-47f8-9a0b-1c2d3e4f5a6b",
+                     *           "status": "UNFULFILLED",
+                     *           "created_at": "2026-03-02T10:00:00.000Z",
+                     *           "purchased_at": "2026-01-01T00:00:00.000Z",
+                     *           "reference": "#PD1000001-1",
+                     *           "currency": "USD",
+                     *           "customer": {
+                     *             "email": "shopper@example.com",
+                     *             "external_id": null,
+                     *             "first_name": "Ada",
+                     *             "last_name": "Lovelace",
+                     *             "tags": [],
+                     *             "default_address": {
+                     *               "first_name": "Ada",
+                     *               "last_name": "Lovelace",
+                     *               "address1": "1 Main St",
+                     *               "address2": null,
+                     *               "city": "Portland",
+                     *               "postal_code": "97201",
+                     *               "province_code": "OR",
+                     *               "country": "United States",
+                     *               "country_code": "US",
+                     *               "phone": null
+                     *             }
+                     *           },
+                     *           "shipping_address": {
+                     *             "first_name": "Ada",
+                     *             "last_name": "Lovelace",
+                     *             "address1": "1 Main St",
+                     *             "address2": null,
+                     *             "city": "Portland",
+                     *             "postal_code": "97201",
+                     *             "province_code": "OR",
+                     *             "country": "United States",
+                     *             "country_code": "US",
+                     *             "phone": null
+                     *           },
+                     *           "tax_included": false,
+                     *           "total_tax": "0.00",
+                     *           "total_discounts": "10.00",
+                     *           "subtotal_price": "100.00",
+                     *           "total_price": "90.00",
+                     *           "line_items": [
+                     *             {
+                     *               "id": "0c8b0a3e-6f43-4d44-8d1e-5f1f2b9f4e21",
+                     *               "name": "White Sneakers - 10",
+                     *               "sku": "PD3-10",
+                     *               "product_id": "4697179062404",
+                     *               "variant_id": "32813576749188",
+                     *               "quantity": 2,
+                     *               "price": "50.00",
+                     *               "total": "90.00",
+                     *               "total_discount": "10.00",
+                     *               "taxable": true,
+                     *               "tax_lines": []
+                     *             }
+                     *           ],
+                     *           "fulfillments": [
+                     *             {
+                     *               "id": "9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+                     *               "fulfillment_order_id": "e2a1b3c4-d5e6-47f8-9a0b-1c2d3e4f5a6b",
+                     *               "created_at": "2026-03-05T12:00:00.000Z",
+                     *               "notify_customer": true,
+                     *               "tracking_info": {
+                     *                 "number": "1234567890",
+                     *                 "company": "UPS",
+                     *                 "url": "https://www.myshipping.com/track/?tracknumbers=1234567890"
+                     *               },
+                     *               "line_items": [
+                     *                 {
+                     *                   "id": "0c8b0a3e-6f43-4d44-8d1e-5f1f2b9f4e21",
+                     *                   "quantity": 1
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         meta: components["schemas"]["SuccessMeta"];
                         data: components["schemas"]["FulfillmentResult"];

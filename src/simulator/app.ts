@@ -44,9 +44,14 @@ function nextLink(req: Request, cursor: string): string {
   return `<${url.toString()}>; rel="next"`;
 }
 
-function storeFor(sim: Simulation, op: SpecOperation, req: Request): StoreState {
-  const schemes = new Set((op.operation.security ?? []).flatMap((requirement) => Object.keys(requirement)));
-  if (schemes.has('publicApiKey')) return authenticatePublic(sim, req.query as Record<string, unknown>);
+/** The security schemes the spec requires of an operation decide which credentials are checked. */
+function authenticate(sim: Simulation, schemes: ReadonlySet<string>, req: Request, now: Date): StoreState {
+  const query = req.query as Record<string, unknown>;
+  if (schemes.has('publicApiKey')) {
+    const store = authenticatePublic(sim, query);
+    if (schemes.has('shopperToken')) authenticateShopper(store, query, now);
+    return store;
+  }
   if (schemes.has('accessToken')) return authenticatePrivate(sim, req.get('X-Purple-Dot-Access-Token'));
   return sim.defaultStore();
 }
@@ -57,10 +62,10 @@ function route(sim: Simulation, op: SpecOperation): RequestHandler[] {
   if (!handler) throw new Error(`no handler for operation ${op.operation.operationId}`);
   const validator = validatorFor(op);
   const hasBody = op.operation.requestBody !== undefined;
-  const authenticate: RequestHandler = (req, res, next) => {
+  const schemes = new Set((op.operation.security ?? []).flatMap((requirement) => Object.keys(requirement)));
+  const admit: RequestHandler = (req, res, next) => {
     const now = sim.tick();
-    const store = storeFor(sim, op, req);
-    if (op.operation['x-sim-shopper-auth']) authenticateShopper(store, req.query as Record<string, unknown>, now);
+    const store = authenticate(sim, schemes, req, now);
     res.locals.store = store;
     res.locals.now = now;
     if (hasBody && !req.is('application/json')) {
@@ -78,7 +83,7 @@ function route(sim: Simulation, op: SpecOperation): RequestHandler[] {
     if (result.nextCursor) res.set('Link', nextLink(req, result.nextCursor));
     res.status(result.status).json({ meta: { result: 'success' }, data: result.data });
   };
-  return hasBody ? [authenticate, jsonBody, respond] : [authenticate, respond];
+  return hasBody ? [admit, jsonBody, respond] : [admit, respond];
 }
 
 /** Builds the simulator: an Express app answering every operation of both specs from in-memory state. */

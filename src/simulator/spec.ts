@@ -28,7 +28,6 @@ export interface OperationObject {
   security?: Record<string, string[]>[];
   parameters?: ParameterObject[];
   requestBody?: { content: Record<string, { schema: unknown }> };
-  'x-sim-shopper-auth'?: boolean;
   'x-sim-validation-codes'?: Record<string, string>;
 }
 
