@@ -751,7 +751,7 @@ export interface components {
         InventoryUpdate: {
             /** @description The SKU whose level is set (documented as required). */
             sku: string;
-            /** @description Absolute units available now (documented); negative values answer 400 (inferred). */
+            /** @description Absolute units available now (documented); negative values and values above 10^9 answer 400 (bounds inferred). */
             available_units: number;
         };
         InventoryLevel: {

@@ -35,7 +35,39 @@ export interface Simulator {
 type AnyHandler = (input: never) => { status: number; data: unknown; nextCursor?: string | null };
 const handlers = { ...publicHandlers, ...privateHandlers, ...controlHandlers } as unknown as Record<string, AnyHandler>;
 
-const jsonBody = express.json({ limit: '10mb' });
+// Not strict: `null` or `"x"` is valid JSON, and the schema then names what is wrong with it.
+const jsonBody = express.json({ limit: '10mb', strict: false });
+
+const decodable = (path: string): boolean => {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A path whose percent-encoding is broken cannot name a resource. Express would fail while decoding its
+ * parameters; answer instead as the matching operation declares: 404 where it has one, else 400.
+ */
+function rejectUndecodablePaths(operations: SpecOperation[]): RequestHandler {
+  const templates = operations.map((op) => ({
+    op,
+    matcher: new RegExp(`^${op.path.replace(/\{([^}]+)\}/g, '[^/]+')}$`),
+    params: [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
+  }));
+  return (req, _res, next) => {
+    if (decodable(req.path)) return next();
+    const hit = templates.find((t) => t.op.method === req.method.toLowerCase() && t.matcher.test(req.path));
+    const field = hit?.params[0] ?? 'path';
+    const details = [{ field, problem: 'is not valid percent-encoded UTF-8' }];
+    const declares404 = hit ? '404' in (hit.op.operation.responses ?? {}) : true;
+    throw declares404
+      ? new DomainError('not_found', 'NOT_FOUND', `${field}: is not valid percent-encoded UTF-8`, details)
+      : new DomainError('invalid', 'INVALID_REQUEST', `${field}: is not valid percent-encoded UTF-8`, details);
+  };
+}
 
 /** RFC 8288 link to the next page: the same request with `starting_after` moved to the cursor. */
 function nextLink(req: Request, cursor: string): string {
@@ -97,7 +129,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  for (const op of listOperations()) {
+  const operations = listOperations();
+  app.use(rejectUndecodablePaths(operations));
+  for (const op of operations) {
     const expressPath = op.path.replace(/\{([^}]+)\}/g, ':$1');
     app[op.method](expressPath, ...route(sim, op));
   }

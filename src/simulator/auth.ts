@@ -11,6 +11,7 @@ const refuse = (code: string, field: string, problem: string, message: string): 
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export function authenticatePublic(sim: Simulation, query: Record<string, unknown>): StoreState {
+  if (Array.isArray(query.api_key)) throw refuse('INVALID_API_KEY', 'api_key', 'must be given once', 'The api_key query parameter must be given once.');
   const key = single(query.api_key);
   if (!key) throw refuse('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
   const store = sim.storeByApiKey(key);

@@ -33,6 +33,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, nex
   if (parserError.type === 'entity.parse.failed') {
     return sendError(res, new DomainError('invalid', 'MALFORMED_JSON', 'The request body is not valid JSON.', [{ field: 'body', problem: 'is not valid JSON' }]));
   }
+  if (parserError.type === 'charset.unsupported' || parserError.type === 'encoding.unsupported') {
+    return sendError(res, new DomainError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be UTF-8 application/json.', [
+      { field: 'Content-Type', problem: 'charset or encoding is not supported' },
+    ]));
+  }
   if (parserError.type === 'entity.too.large') {
     return sendError(res, new DomainError('invalid', 'BODY_TOO_LARGE', 'The request body is too large.', [{ field: 'body', problem: 'is too large' }]));
   }

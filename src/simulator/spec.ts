@@ -28,6 +28,7 @@ export interface OperationObject {
   security?: Record<string, string[]>[];
   parameters?: ParameterObject[];
   requestBody?: { content: Record<string, { schema: unknown }> };
+  responses?: Record<string, unknown>;
   'x-sim-validation-codes'?: Record<string, string>;
 }
 
