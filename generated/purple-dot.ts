@@ -1059,8 +1059,9 @@ export interface components {
         /** @description ISO 3166-1 alpha-2 country of the shopper (documented in the newest docs; semantics undocumented, ignored). */
         Country: string;
         /**
-         * @description Cursor: the ID of the last item of the previous page (documented). An ID that is not in the list
-         *     answers 400 naming `starting_after` (inferred).
+         * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
+         *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
+         *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
          */
         StartingAfter: string;
         /** @description Only items created at or after this time (documented). */
@@ -1342,8 +1343,9 @@ export interface operations {
                 /** @description Page size (documented default 10, maximum 100). Out of range answers 400 (inferred). */
                 limit?: number;
                 /**
-                 * @description Cursor: the ID of the last item of the previous page (documented). An ID that is not in the list
-                 *     answers 400 naming `starting_after` (inferred).
+                 * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
+                 *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
             };
@@ -1425,8 +1427,9 @@ export interface operations {
                 /** @description Only items updated at or after this time (documented). */
                 updated_at_min?: components["parameters"]["UpdatedAtMin"];
                 /**
-                 * @description Cursor: the ID of the last item of the previous page (documented). An ID that is not in the list
-                 *     answers 400 naming `starting_after` (inferred).
+                 * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
+                 *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
             };
@@ -1538,8 +1541,9 @@ export interface operations {
                  */
                 some_line_item?: components["parameters"]["SomeLineItem"];
                 /**
-                 * @description Cursor: the ID of the last item of the previous page (documented). An ID that is not in the list
-                 *     answers 400 naming `starting_after` (inferred).
+                 * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
+                 *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
             };
@@ -1807,8 +1811,9 @@ export interface operations {
                 /** @description Only items created at or after this time (documented). */
                 created_at_min?: components["parameters"]["CreatedAtMin"];
                 /**
-                 * @description Cursor: the ID of the last item of the previous page (documented). An ID that is not in the list
-                 *     answers 400 naming `starting_after` (inferred).
+                 * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
+                 *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
                 /** @description Comma-separated fulfillment order references such as `#PD1000001-1`, URL-encoded (documented). */

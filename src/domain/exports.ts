@@ -30,24 +30,22 @@ export function setInventory(state: StoreState, now: Date, sku: string, availabl
 
 /** Exports every SKU that still has budget, e.g. after pre-orders were placed against posted stock. */
 export function runPendingExports(state: StoreState, now: Date): ExportRun {
-  const total: ExportRun = { exported_orders: 0, exported_units: 0 };
-  for (const level of state.data.inventory) {
-    if (level.export_budget <= 0) continue;
-    const run = exportSku(state, now, level.sku);
-    total.exported_orders += run.exported_orders;
-    total.exported_units += run.exported_units;
-  }
-  return total;
+  const taken = state.data.inventory.filter((level) => level.export_budget > 0).flatMap((level) => takeExportable(state, now, level.sku));
+  return exportTaken(state, now, taken);
+}
+
+function exportSku(state: StoreState, now: Date, sku: string): ExportRun {
+  return exportTaken(state, now, takeExportable(state, now, sku));
 }
 
 /**
- * Exports open lines of the SKU oldest first, whole lines only, and stops at the first line that does not
+ * Takes open lines of the SKU oldest first, whole lines only, and stops at the first line that does not
  * fit the budget, so no open line is ever older than an exported one (inferred from the oldest-first order).
  */
-function exportSku(state: StoreState, now: Date, sku: string): ExportRun {
+function takeExportable(state: StoreState, now: Date, sku: string): LineRef[] {
   const level = state.index.inventoryBySku.get(sku);
   const lines = state.index.linesBySku.get(sku);
-  if (!level || !lines) return { exported_orders: 0, exported_units: 0 };
+  if (!level || !lines) return [];
   const taken: LineRef[] = [];
   let units = 0;
   while (lines.head < lines.queue.length) {
@@ -62,6 +60,12 @@ function exportSku(state: StoreState, now: Date, sku: string): ExportRun {
     taken.push(ref);
     lines.head += 1;
   }
+  if (units > 0) recordUnits(state, sku, now, -units, 0, units);
+  return taken;
+}
+
+/** The lines of one pre-order taken in one run, whatever their SKUs, form one export. */
+function exportTaken(state: StoreState, now: Date, taken: LineRef[]): ExportRun {
   const byOrder = new Map<PreOrder, LineRef[]>();
   for (const ref of taken) {
     const group = byOrder.get(ref.order);
@@ -69,8 +73,7 @@ function exportSku(state: StoreState, now: Date, sku: string): ExportRun {
     else byOrder.set(ref.order, [ref]);
   }
   for (const [order, refs] of byOrder) exportLines(state, now, order, refs);
-  if (units > 0) recordUnits(state, sku, now, -units, 0, units);
-  return { exported_orders: byOrder.size, exported_units: units };
+  return { exported_orders: byOrder.size, exported_units: taken.reduce((sum, ref) => sum + ref.line.quantity, 0) };
 }
 
 /** One export of one pre-order: an exported order `PD…/n` on the platform and one fulfillment order. */

@@ -152,11 +152,13 @@ export function cancelPreOrder(state: StoreState, now: Date, orderId: string, in
       return line;
     });
   } else {
-    if (order.line_items.some((l) => l.status === 'exported')) {
-      throw conflict('LINE_ITEM_ALREADY_EXPORTED', 'id', `pre-order ${order.id} has exported lines; cancel its open lines one by one`);
-    }
     targets = order.line_items.filter((l) => l.status === 'open');
-    if (targets.length === 0) throw conflict('PRE_ORDER_ALREADY_CANCELLED', 'id', `pre-order ${order.id} is already cancelled`);
+    if (targets.length === 0) {
+      if (order.line_items.some((l) => l.status === 'exported')) {
+        throw conflict('LINE_ITEM_ALREADY_EXPORTED', 'id', `pre-order ${order.id} has no open lines left: the rest are exported`);
+      }
+      throw conflict('PRE_ORDER_ALREADY_CANCELLED', 'id', `pre-order ${order.id} is already cancelled`);
+    }
   }
   cancelLines(state, now, order, [...new Set(targets)], input.reason);
   return order;

@@ -91,20 +91,23 @@ function candidates(state: StoreState, filter: PreOrderFilter, after: PreOrder |
   }
   const list = filter.email !== undefined ? state.index.preOrdersByEmail.get(emailKey(filter.email)) ?? [] : state.data.pre_orders;
   const fromTime = filter.created_at_min ? firstAtOrAfter(list, Date.parse(filter.created_at_min), (o) => o.created_at) : 0;
-  const fromCursor = after ? positionIn(list, after) + 1 : 0;
+  const fromCursor = after ? firstAfter(list, after) : 0;
   return fromIndex(list, Math.max(fromTime, fromCursor));
 }
 
-function positionIn(list: readonly PreOrder[], order: PreOrder): number {
-  // Lists are in creation order, so seq order: binary search by seq.
+/**
+ * Where a page after `cursor` starts in a list kept in creation order. The cursor need not be in the list
+ * itself (it may have stopped matching a filter since), so this is the first order created after it.
+ */
+function firstAfter(list: readonly PreOrder[], cursor: PreOrder): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid]!.seq < order.seq) lo = mid + 1;
+    if (list[mid]!.seq <= cursor.seq) lo = mid + 1;
     else hi = mid;
   }
-  return list[lo] === order ? lo : -1;
+  return lo;
 }
 
 export function listPreOrders(state: StoreState, filter: PreOrderFilter, limit: number, startingAfter?: string): Page<PreOrder> {
@@ -128,9 +131,8 @@ export function listShopperPreOrders(state: StoreState, email: string, limit: nu
   let start = 0;
   if (startingAfter !== undefined) {
     const after = state.index.preOrdersById.get(startingAfter);
-    const position = after ? positionIn(list, after) : -1;
-    if (position < 0) throw badCursor(startingAfter);
-    start = position + 1;
+    if (!after) throw badCursor(startingAfter);
+    start = firstAfter(list, after);
   }
   return takePage(fromIndex(list, start), limit);
 }

@@ -58,7 +58,8 @@ export interface WaitlistInput {
   variants: { variant_id: string; buy_size: number }[];
 }
 
-function checkAllocations(state: StoreState, productId: string, variants: WaitlistInput['variants']): void {
+/** Every variant exists, belongs to the product and is listed once. */
+export function checkAllocations(state: StoreState, productId: string, variants: WaitlistInput['variants']): void {
   const seen = new Set<string>();
   variants.forEach((entry, i) => {
     const variant = getVariant(state, entry.variant_id, `variants[${i}].variant_id`);
@@ -145,8 +146,6 @@ export function setBuySizes(waitlist: Waitlist, now: Date, variants: WaitlistInp
   }
   waitlist.updated_at = now.toISOString();
 }
-
-export { checkAllocations };
 
 /**
  * Applies the transitions the clock has reached: SCHEDULED → LIVE at `launch_date`, LIVE → PAUSED at

@@ -1,0 +1,186 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { signShopperToken } from '../../src/client/shopper-token.ts';
+import { credentials, startHarness, type Harness } from '../support/simulator.ts';
+
+async function fresh(scenario: string): Promise<Harness> {
+  const h = await startHarness({ scenario });
+  onTestFinished(() => h.close());
+  return h;
+}
+
+async function now(h: Harness): Promise<string> {
+  const res = await h.control('GET', '/__sim/clock');
+  expect(res.status).toBe(200);
+  return res.body.data.now;
+}
+
+const setClock = (h: Harness, iso: string) => h.control('PUT', '/__sim/clock', { now: iso });
+const plus = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
+
+async function liveVariant(h: Harness): Promise<any> {
+  const live = (await h.privateGet('/admin/api/v1/waitlists', { limit: 100 })).body.data.waitlists.find((w: any) => w.state === 'LIVE');
+  return live.availability.variants.find((v: any) => v.available > 2);
+}
+
+async function place(h: Harness, email: string, variantId: string): Promise<any> {
+  const res = await h.control('POST', '/__sim/pre-orders', { email, lines: [{ variant_id: variantId, quantity: 1 }] });
+  expect(res.status).toBe(201);
+  return res.body.data;
+}
+
+const shopperList = (h: Harness, email: string, timestamp: number) =>
+  h.publicGet('/api/v1/pre-orders', { email, timestamp, token: signShopperToken(email, timestamp, credentials.shared_secret) });
+
+describe('the simulator clock', () => {
+  it('stamps a pre-order placed after PUT /__sim/clock with the simulator time', async () => {
+    const h = await fresh('on-preorder');
+    const variant = await liveVariant(h);
+    const target = plus(await now(h), 3 * 86_400_000 + 1234);
+    const set = await setClock(h, target);
+    expect(set.status).toBe(200);
+    expect(set.body.data).toEqual({ now: target, mode: 'manual' });
+
+    const order = await place(h, 'timed@example.com', variant.variant_id);
+    expect(order.created_at).toBe(target);
+    expect(order.placed_at).toBe(target);
+    const listed = (await h.privateGet('/admin/api/v1/pre-orders', { references: order.reference })).body.data.orders[0];
+    expect(listed.created_at).toBe(target);
+  });
+
+  it('moves the next pre-order timestamp by the seconds advanced', async () => {
+    const h = await fresh('on-preorder');
+    const variant = await liveVariant(h);
+    const first = await place(h, 'a@example.com', variant.variant_id);
+    const advanced = await h.control('POST', '/__sim/clock/advance', { seconds: 90.5 });
+    expect(advanced.body.data.now).toBe(plus(first.created_at, 90_500));
+    const second = await place(h, 'b@example.com', variant.variant_id);
+    expect(Date.parse(second.created_at) - Date.parse(first.created_at)).toBe(90_500);
+  });
+
+  it('stands still between requests in manual mode', async () => {
+    const h = await fresh('on-preorder');
+    const variant = await liveVariant(h);
+    const start = await now(h);
+    const a = await place(h, 'still@example.com', variant.variant_id);
+    const b = await place(h, 'still@example.com', variant.variant_id);
+    expect([a.created_at, b.created_at, await now(h)]).toEqual([start, start, start]);
+  });
+
+  it('accepts a shopper token signed for the simulator time', async () => {
+    const h = await fresh('on-preorder');
+    const variant = await liveVariant(h);
+    // Far from the machine clock, so only the simulator clock can make the token valid.
+    const target = plus(new Date(Math.max(Date.parse(await now(h)), Date.now())).toISOString(), 30 * 86_400_000);
+    await setClock(h, target);
+    const order = await place(h, 'token@example.com', variant.variant_id);
+    const simSeconds = Math.floor(Date.parse(await now(h)) / 1000);
+
+    const res = await shopperList(h, 'token@example.com', simSeconds);
+    expect(res.status).toBe(200);
+    expect(res.body.data.orders.map((o: any) => o.id)).toEqual([order.id]);
+    const wall = await shopperList(h, 'token@example.com', Math.floor(Date.now() / 1000));
+    expect(wall.status).toBe(401);
+    expect(wall.body.error.code).toBe('EXPIRED_SHOPPER_TOKEN');
+  });
+
+  it('refuses a shopper token 11 s old after the clock advanced', async () => {
+    const h = await fresh('on-preorder');
+    const variant = await liveVariant(h);
+    await place(h, 'old@example.com', variant.variant_id);
+    const signedAt = Math.floor(Date.parse(await now(h)) / 1000);
+    expect((await shopperList(h, 'old@example.com', signedAt)).status).toBe(200);
+
+    await h.control('POST', '/__sim/clock/advance', { seconds: 11 });
+    const res = await shopperList(h, 'old@example.com', signedAt);
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('EXPIRED_SHOPPER_TOKEN');
+    // A token for the new simulator time works again.
+    expect((await shopperList(h, 'old@example.com', Math.floor(Date.parse(await now(h)) / 1000))).status).toBe(200);
+  });
+
+  it('accepts a shopper token a few seconds either side of the simulator time', async () => {
+    const h = await fresh('on-preorder');
+    const simSeconds = Math.floor(Date.parse(await now(h)) / 1000);
+    for (const skew of [-5, 5]) expect((await shopperList(h, 'skew@example.com', simSeconds + skew)).status, String(skew)).toBe(200);
+    const future = await shopperList(h, 'skew@example.com', simSeconds + 11);
+    expect(future.status).toBe(401);
+    expect(future.body.error.code).toBe('EXPIRED_SHOPPER_TOKEN');
+  });
+
+  it('refuses to go backwards with 409 CLOCK_BACKWARDS and keeps its time', async () => {
+    const h = await fresh('on-preorder');
+    const start = await now(h);
+    const back = await setClock(h, plus(start, -1));
+    expect(back.status).toBe(409);
+    expect(back.body.error.code).toBe('CLOCK_BACKWARDS');
+    expect(await now(h)).toBe(start);
+
+    await h.control('POST', '/__sim/clock/advance', { seconds: 600 });
+    const later = await now(h);
+    const halfway = await setClock(h, plus(start, 300_000));
+    expect(halfway.status).toBe(409);
+    expect(halfway.body.error.code).toBe('CLOCK_BACKWARDS');
+    expect(await now(h)).toBe(later);
+    // The same time is not backwards.
+    expect((await setClock(h, later)).status).toBe(200);
+  });
+});
+
+describe('a SCHEDULED waitlist', () => {
+  async function scheduled(h: Harness): Promise<any> {
+    const [waitlist] = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists;
+    expect(waitlist.state).toBe('SCHEDULED');
+    expect(Date.parse(waitlist.launch_date)).toBeGreaterThan(Date.parse(await now(h)));
+    return waitlist;
+  }
+
+  async function states(h: Harness, id: string): Promise<[string, string, boolean]> {
+    const priv = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists.find((w: any) => w.id === id);
+    const pub = (await h.publicGet('/api/v1/waitlists')).body.data.find((w: any) => w.id === id);
+    return [priv.state, pub.state, pub.is_scheduled];
+  }
+
+  it('goes LIVE when PUT /__sim/clock passes its launch_date', async () => {
+    const h = await fresh('scheduled-launch');
+    const waitlist = await scheduled(h);
+    const variantId = waitlist.availability.variants[0].variant_id;
+
+    await setClock(h, plus(waitlist.launch_date, -1000));
+    expect(await states(h, waitlist.id)).toEqual(['SCHEDULED', 'SCHEDULED', true]);
+    const early = await h.control('POST', '/__sim/pre-orders', { email: 'early@example.com', lines: [{ variant_id: variantId, quantity: 1 }] });
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('WAITLIST_NOT_LIVE');
+
+    await setClock(h, plus(waitlist.launch_date, 1000));
+    expect(await states(h, waitlist.id)).toEqual(['LIVE', 'OPEN', false]);
+    const onTime = await h.control('POST', '/__sim/pre-orders', { email: 'ontime@example.com', lines: [{ variant_id: variantId, quantity: 1 }] });
+    expect(onTime.status).toBe(201);
+    const variantState = (await h.publicGet('/api/v1/variants/preorder-state', { variant_id: variantId })).body.data;
+    expect(variantState.state).toBe('ON_PREORDER');
+    expect(variantState.waitlist.is_scheduled).toBe(false);
+  });
+
+  it('pauses at its scheduled_pause_date once LIVE', async () => {
+    const h = await fresh('scheduled-launch');
+    const waitlist = await scheduled(h);
+    const pauseAt = plus(waitlist.launch_date, 86_400_000);
+    expect((await h.control('PATCH', `/__sim/waitlists/${waitlist.id}`, { scheduled_pause_date: pauseAt })).status).toBe(200);
+    await setClock(h, plus(pauseAt, -1000));
+    expect(await states(h, waitlist.id)).toEqual(['LIVE', 'OPEN', false]);
+    await setClock(h, pauseAt);
+    const paused = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists.find((w: any) => w.id === waitlist.id);
+    expect(paused.state).toBe('PAUSED');
+    const refused = await h.control('POST', '/__sim/pre-orders', { email: 'late@example.com', lines: [{ variant_id: waitlist.availability.variants[0].variant_id, quantity: 1 }] });
+    expect(refused.body.error.code).toBe('WAITLIST_NOT_LIVE');
+  });
+
+  it('goes LIVE when POST /__sim/clock/advance passes its launch_date', async () => {
+    const h = await fresh('scheduled-launch');
+    const waitlist = await scheduled(h);
+    const seconds = (Date.parse(waitlist.launch_date) - Date.parse(await now(h))) / 1000;
+    await h.control('POST', '/__sim/clock/advance', { seconds: seconds - 1 });
+    expect((await states(h, waitlist.id))[0]).toBe('SCHEDULED');
+    await h.control('POST', '/__sim/clock/advance', { seconds: 2 });
+    expect(await states(h, waitlist.id)).toEqual(['LIVE', 'OPEN', false]);
+  });
+});

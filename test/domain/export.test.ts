@@ -1,0 +1,299 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { signShopperToken } from '../../src/client/shopper-token.ts';
+import { credentials, startHarness, type Harness } from '../support/simulator.ts';
+
+async function fresh(scenario: string): Promise<Harness> {
+  const h = await startHarness({ scenario });
+  onTestFinished(() => h.close());
+  return h;
+}
+
+async function waitlists(h: Harness): Promise<any[]> {
+  return (await h.privateGet('/admin/api/v1/waitlists', { limit: 100 })).body.data.waitlists;
+}
+
+/** The scheduled-launch product, moved to LIVE with the given buy size per variant: no pre-orders on it yet. */
+async function launched(h: Harness, buySize = 20): Promise<any> {
+  const [scheduled] = await waitlists(h);
+  const res = await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, {
+    state: 'LIVE',
+    variants: scheduled.availability.variants.map((v: any) => ({ variant_id: v.variant_id, buy_size: buySize })),
+  });
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+async function units(h: Harness, sku: string): Promise<any> {
+  const { open_units, canceled_units, exported_units } = (await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(sku)}`)).body.data;
+  return { open_units, canceled_units, exported_units };
+}
+
+async function preOrder(h: Harness, order: any): Promise<any> {
+  const res = await h.privateGet('/admin/api/v1/pre-orders', { references: order.reference });
+  expect(res.body.data.orders).toHaveLength(1);
+  return res.body.data.orders[0];
+}
+
+async function now(h: Harness): Promise<string> {
+  return (await h.control('GET', '/__sim/clock')).body.data.now;
+}
+
+/** Places a pre-order, then moves the clock a minute on so creation times differ. */
+async function place(h: Harness, email: string, lines: { variant_id: string; quantity: number }[]): Promise<any> {
+  const res = await h.control('POST', '/__sim/pre-orders', { email, lines });
+  expect(res.status).toBe(201);
+  await h.control('POST', '/__sim/clock/advance', { seconds: 60 });
+  return res.body.data;
+}
+
+async function postInventory(h: Harness, sku: string, availableUnits: number): Promise<void> {
+  const res = await h.privatePost('/admin/api/v1/inventory', { sku, available_units: availableUnits });
+  expect(res.status).toBe(201);
+  expect(res.body.data).toEqual({ sku, available_units: availableUnits });
+}
+
+const isExported = (order: any): boolean[] => order.line_items.map((l: any) => l.shopify_line_item_id !== null);
+
+async function fulfillmentOrders(h: Harness, query: Record<string, string> = {}): Promise<any[]> {
+  const res = await h.privateGet('/admin/api/v1/fulfillment-orders', { limit: 250, ...query });
+  expect(res.status).toBe(200);
+  return res.body.data.fulfillment_orders;
+}
+
+describe('exporting on POST /inventory', () => {
+  it('exports open units of the SKU oldest first, whole lines only, stopping at the first line that does not fit', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a, b] = live.availability.variants;
+    const other = await place(h, 'other@example.com', [{ variant_id: b.variant_id, quantity: 1 }]);
+    const first = await place(h, 'first@example.com', [{ variant_id: a.variant_id, quantity: 2 }]);
+    const second = await place(h, 'second@example.com', [{ variant_id: a.variant_id, quantity: 3 }]);
+    const third = await place(h, 'third@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+
+    // 4 units: the first line (2) fits, the second (3) does not, so the third (1) waits although it would fit.
+    await postInventory(h, a.sku, 4);
+    expect(isExported(await preOrder(h, first))).toEqual([true]);
+    expect(isExported(await preOrder(h, second))).toEqual([false]);
+    expect(isExported(await preOrder(h, third))).toEqual([false]);
+    expect(isExported(await preOrder(h, other))).toEqual([false]);
+    expect(await units(h, a.sku)).toEqual({ open_units: 3 + 1, canceled_units: 0, exported_units: 2 });
+    expect(await units(h, b.sku)).toEqual({ open_units: 1, canceled_units: 0, exported_units: 0 });
+
+    // Enough units for everything left exports the rest in order.
+    await postInventory(h, a.sku, 4 + 3 + 1);
+    for (const order of [first, second, third]) expect(isExported(await preOrder(h, order))).toEqual([true]);
+    expect(await units(h, a.sku)).toEqual({ open_units: 0, canceled_units: 0, exported_units: 2 + 3 + 1 });
+  });
+
+  it('skips cancelled lines when it looks for the oldest open one', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a] = live.availability.variants;
+    const cancelled = await place(h, 'gone@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    const kept = await place(h, 'kept@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    expect((await h.control('POST', `/__sim/pre-orders/${cancelled.id}/cancel`, { reason: 'CUSTOMER' })).status).toBe(200);
+    await postInventory(h, a.sku, 1);
+    expect(isExported(await preOrder(h, kept))).toEqual([true]);
+    expect(isExported(await preOrder(h, cancelled))).toEqual([false]);
+    expect(await units(h, a.sku)).toEqual({ open_units: 0, canceled_units: 1, exported_units: 1 });
+  });
+
+  it('exports nothing more when the same level is posted again', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a] = live.availability.variants;
+    for (let i = 0; i < 4; i += 1) await place(h, `same${i}@example.com`, [{ variant_id: a.variant_id, quantity: 1 }]);
+    await postInventory(h, a.sku, 2);
+    const after = { units: await units(h, a.sku), fulfillment: await fulfillmentOrders(h) };
+    expect(after.units.exported_units).toBe(2);
+
+    await postInventory(h, a.sku, 2);
+    await postInventory(h, a.sku, 2);
+    expect(await units(h, a.sku)).toEqual(after.units);
+    expect(await fulfillmentOrders(h)).toEqual(after.fulfillment);
+  });
+
+  it('exports the difference when the level is raised', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a] = live.availability.variants;
+    const first = await place(h, 'r1@example.com', [{ variant_id: a.variant_id, quantity: 2 }]);
+    const second = await place(h, 'r2@example.com', [{ variant_id: a.variant_id, quantity: 3 }]);
+    const third = await place(h, 'r3@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+
+    await postInventory(h, a.sku, 2);
+    expect([isExported(await preOrder(h, first)), isExported(await preOrder(h, second))]).toEqual([[true], [false]]);
+    await postInventory(h, a.sku, 2 + 3);
+    expect([isExported(await preOrder(h, second)), isExported(await preOrder(h, third))]).toEqual([[true], [false]]);
+    expect(await units(h, a.sku)).toEqual({ open_units: 1, canceled_units: 0, exported_units: 2 + 3 });
+    await postInventory(h, a.sku, 2 + 3 + 1);
+    expect(isExported(await preOrder(h, third))).toEqual([true]);
+  });
+
+  it('exports only what a raise adds after the level was lowered', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a] = live.availability.variants;
+    for (let i = 0; i < 4; i += 1) await place(h, `low${i}@example.com`, [{ variant_id: a.variant_id, quantity: 1 }]);
+
+    await postInventory(h, a.sku, 1);
+    expect((await units(h, a.sku)).exported_units).toBe(1);
+    await postInventory(h, a.sku, 0);
+    expect((await units(h, a.sku)).exported_units).toBe(1);
+    // Raising from 0 to 2 adds 2 units to export, whatever was exported before.
+    await postInventory(h, a.sku, 2);
+    expect(await units(h, a.sku)).toEqual({ open_units: 4 - 1 - 2, canceled_units: 0, exported_units: 1 + 2 });
+  });
+
+  it('takes units away from what is left to export when the level is lowered', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a] = live.availability.variants;
+    await place(h, 'only@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    // 3 units posted, 1 used: 2 are left for later pre-orders until the level drops by 2.
+    await postInventory(h, a.sku, 3);
+    await postInventory(h, a.sku, 1);
+    const later = await place(h, 'later@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    const run = await h.control('POST', '/__sim/exports/run');
+    expect(run.status).toBe(200);
+    expect(run.body.data).toEqual({ exported_orders: 0, exported_units: 0 });
+    expect(isExported(await preOrder(h, later))).toEqual([false]);
+  });
+
+  it('records one exported order per run, numbered PD…/1 and then PD…/2 for a later export of the same pre-order', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a, b] = live.availability.variants;
+    const order = await place(h, 'split@example.com', [
+      { variant_id: a.variant_id, quantity: 1 },
+      { variant_id: b.variant_id, quantity: 2 },
+      { variant_id: a.variant_id, quantity: 2 },
+    ]);
+    expect(order.exported_orders).toEqual([]);
+
+    const firstAt = await now(h);
+    await postInventory(h, a.sku, 3);
+    const once = await preOrder(h, order);
+    expect(once.exported_orders).toHaveLength(1);
+    expect(once.exported_orders[0]).toMatchObject({
+      order_number: `${order.order_number}/1`,
+      type: 'SHOPIFY_ORDER',
+      created_at: firstAt,
+      line_items: [{ id: order.line_items[0].id }, { id: order.line_items[2].id }],
+    });
+    expect(once.line_items[0].shopify_line_item_id).not.toBe(once.line_items[2].shopify_line_item_id);
+    expect(isExported(once)).toEqual([true, false, true]);
+
+    await h.control('POST', '/__sim/clock/advance', { seconds: 3600 });
+    const secondAt = await now(h);
+    await postInventory(h, b.sku, 2);
+    const twice = await preOrder(h, order);
+    expect(twice.exported_orders).toHaveLength(2);
+    expect(twice.exported_orders[0]).toEqual(once.exported_orders[0]);
+    expect(twice.exported_orders[1]).toMatchObject({
+      order_number: `${order.order_number}/2`,
+      type: 'SHOPIFY_ORDER',
+      created_at: secondAt,
+      line_items: [{ id: order.line_items[1].id }],
+    });
+    expect(twice.exported_orders[1].id).not.toBe(twice.exported_orders[0].id);
+    expect(isExported(twice)).toEqual([true, true, true]);
+  });
+
+  it('fills the order_id of the shopper view line items with the exported order', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a, b] = live.availability.variants;
+    const email = 'viewer@example.com';
+    const order = await place(h, email, [{ variant_id: a.variant_id, quantity: 1 }, { variant_id: b.variant_id, quantity: 1 }]);
+    await postInventory(h, a.sku, 1);
+    const exported = (await preOrder(h, order)).exported_orders[0];
+
+    const nowMs = Date.parse(await now(h));
+    const timestamp = Math.floor(nowMs / 1000);
+    const token = signShopperToken(email, timestamp, credentials.shared_secret);
+    const view = await h.publicGet('/api/v1/pre-orders', { email, timestamp, token });
+    expect(view.status).toBe(200);
+    const [mine] = view.body.data.orders;
+    expect(mine.id).toBe(order.id);
+    expect(mine.line_items.map((l: any) => [l.id, l.order_id])).toEqual([
+      [order.line_items[0].id, exported.id],
+      [order.line_items[1].id, null],
+    ]);
+  });
+
+  it('creates an UNFULFILLED fulfillment order referenced #PD…-n for each export', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a, b] = live.availability.variants;
+    const order = await place(h, 'fo@example.com', [{ variant_id: a.variant_id, quantity: 2 }, { variant_id: b.variant_id, quantity: 1 }]);
+    expect(await fulfillmentOrders(h)).toEqual([]);
+
+    const firstAt = await now(h);
+    await postInventory(h, a.sku, 2);
+    const [first] = await fulfillmentOrders(h, { references: `${order.reference}-1` });
+    expect(first).toMatchObject({
+      status: 'UNFULFILLED',
+      reference: `${order.reference}-1`,
+      created_at: firstAt,
+      purchased_at: order.created_at,
+      currency: order.currency,
+      fulfillments: [],
+    });
+    expect(first.customer.email).toBe(order.customer.email);
+    expect(first.line_items.map((l: any) => [l.id, l.sku, l.quantity])).toEqual([[order.line_items[0].id, a.sku, 2]]);
+    const byId = await h.privateGet(`/admin/api/v1/fulfillment-orders/${first.id}`);
+    expect(byId.status).toBe(200);
+    expect(byId.body.data).toEqual(first);
+
+    await h.control('POST', '/__sim/clock/advance', { seconds: 60 });
+    await postInventory(h, b.sku, 1);
+    const all = await fulfillmentOrders(h);
+    expect(all.map((fo) => [fo.reference, fo.status])).toEqual([[`${order.reference}-1`, 'UNFULFILLED'], [`${order.reference}-2`, 'UNFULFILLED']]);
+    expect(all[1].line_items.map((l: any) => [l.id, l.quantity])).toEqual([[order.line_items[1].id, 1]]);
+  });
+});
+
+describe('POST /__sim/exports/run', () => {
+  it('exports pre-orders placed after the stock was posted', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a] = live.availability.variants;
+    await postInventory(h, a.sku, 3);
+    expect(await units(h, a.sku)).toEqual({ open_units: 0, canceled_units: 0, exported_units: 0 });
+
+    const late = await place(h, 'late@example.com', [{ variant_id: a.variant_id, quantity: 2 }]);
+    expect(isExported(await preOrder(h, late))).toEqual([false]);
+    const run = await h.control('POST', '/__sim/exports/run');
+    expect(run.status).toBe(200);
+    expect(run.body.data).toEqual({ exported_orders: 1, exported_units: 2 });
+    const exported = await preOrder(h, late);
+    expect(exported.exported_orders.map((e: any) => e.order_number)).toEqual([`${late.order_number}/1`]);
+    expect((await fulfillmentOrders(h)).map((fo) => fo.reference)).toEqual([`${late.reference}-1`]);
+
+    // One unit is left, too few for a line of 2.
+    const tooBig = await place(h, 'big@example.com', [{ variant_id: a.variant_id, quantity: 2 }]);
+    expect((await h.control('POST', '/__sim/exports/run')).body.data).toEqual({ exported_orders: 0, exported_units: 0 });
+    expect(isExported(await preOrder(h, tooBig))).toEqual([false]);
+    expect(await units(h, a.sku)).toEqual({ open_units: 2, canceled_units: 0, exported_units: 2 });
+  });
+
+  it('puts the lines of one pre-order exported in one run into one exported order, across SKUs', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launched(h);
+    const [a, b] = live.availability.variants;
+    await postInventory(h, a.sku, 1);
+    await postInventory(h, b.sku, 1);
+    const order = await place(h, 'both@example.com', [{ variant_id: a.variant_id, quantity: 1 }, { variant_id: b.variant_id, quantity: 1 }]);
+
+    const run = await h.control('POST', '/__sim/exports/run');
+    expect(run.status).toBe(200);
+    expect(run.body.data.exported_units).toBe(2);
+    const exported = await preOrder(h, order);
+    expect(isExported(exported)).toEqual([true, true]);
+    // "Exported lines of one pre-order in one run form one exported order … and one UNFULFILLED fulfillment order."
+    expect(exported.exported_orders.map((e: any) => e.order_number)).toEqual([`${order.order_number}/1`]);
+    expect(run.body.data.exported_orders).toBe(1);
+    expect(await fulfillmentOrders(h)).toHaveLength(1);
+  });
+});
