@@ -134,7 +134,8 @@ export interface paths {
          *     `email`, `timestamp` and `token` are credentials: a missing, malformed, expired or forged one answers
          *     401, not 400 (inferred). An email with no pre-orders answers an empty list (inferred). The response
          *     envelope is not in the public docs; `data.orders` follows the private list (inferred). Ordered
-         *     oldest first by creation (third-party observation for the private list, applied here).
+         *     oldest first by creation (third-party observation for the private list, applied here). A
+         *     `starting_after` that is not one of this shopper's pre-orders answers 400 `INVALID_CURSOR` (inferred).
          */
         get: operations["listShopperPreOrders"];
         put?: never;

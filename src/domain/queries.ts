@@ -130,8 +130,9 @@ export function listShopperPreOrders(state: StoreState, email: string, limit: nu
   const list = state.index.preOrdersByEmail.get(emailKey(email)) ?? [];
   let start = 0;
   if (startingAfter !== undefined) {
+    // A shopper's cursor must be one of their own pre-orders: other shoppers' IDs are not theirs to page by.
     const after = state.index.preOrdersById.get(startingAfter);
-    if (!after) throw badCursor(startingAfter);
+    if (!after || emailKey(after.email) !== emailKey(email)) throw badCursor(startingAfter);
     start = firstAfter(list, after);
   }
   return takePage(fromIndex(list, start), limit);
