@@ -42,6 +42,23 @@ export function presentWaitlist(state: StoreState, waitlist: Waitlist): Schemas[
 const taxLines = (line: LineItem): Schemas['TaxLine'][] =>
   line.taxable && line.tax_cents > 0 ? [{ price: formatCents(line.tax_cents), rate: line.tax_rate, title: line.tax_title }] : [];
 
+/** The line fields pre-orders and fulfillment orders share (documented on both). */
+function presentLineMoney(line: LineItem): Schemas['FulfillmentOrderLineItem'] {
+  return {
+    id: line.id,
+    name: line.name,
+    sku: line.sku,
+    product_id: line.product_id,
+    variant_id: line.variant_id,
+    quantity: line.quantity,
+    price: formatCents(line.price_cents),
+    total: formatCents(lineTotalCents(line)),
+    total_discount: formatCents(line.discount_cents),
+    taxable: line.taxable,
+    tax_lines: taxLines(line),
+  };
+}
+
 function orderTotals(order: PreOrder, lines: LineItem[]) {
   const subtotal = lines.reduce((sum, l) => sum + l.price_cents * l.quantity, 0);
   const discounts = lines.reduce((sum, l) => sum + l.discount_cents, 0);
@@ -71,17 +88,7 @@ export function presentPreOrder(order: PreOrder): Schemas['PreOrder'] {
     total_refunded: formatCents(order.refunded_cents),
     discount_codes: [...order.discount_codes],
     line_items: order.line_items.map((line) => ({
-      id: line.id,
-      name: line.name,
-      sku: line.sku,
-      product_id: line.product_id,
-      variant_id: line.variant_id,
-      quantity: line.quantity,
-      price: formatCents(line.price_cents),
-      total: formatCents(lineTotalCents(line)),
-      total_discount: formatCents(line.discount_cents),
-      taxable: line.taxable,
-      tax_lines: taxLines(line),
+      ...presentLineMoney(line),
       waitlist_id: line.waitlist_id,
       earliest_ship_date: line.earliest_ship_date,
       latest_ship_date: line.latest_ship_date,
@@ -135,19 +142,7 @@ export function presentFulfillmentOrder(state: StoreState, fo: FulfillmentOrder)
     total_discounts: formatCents(totals.discounts),
     subtotal_price: formatCents(totals.subtotal),
     total_price: formatCents(totals.total),
-    line_items: lines.map((line) => ({
-      id: line.id,
-      name: line.name,
-      sku: line.sku,
-      product_id: line.product_id,
-      variant_id: line.variant_id,
-      quantity: line.quantity,
-      price: formatCents(line.price_cents),
-      total: formatCents(lineTotalCents(line)),
-      total_discount: formatCents(line.discount_cents),
-      taxable: line.taxable,
-      tax_lines: taxLines(line),
-    })),
+    line_items: lines.map(presentLineMoney),
     fulfillments: fo.fulfillments.map((f) => presentFulfillment(fo, f)),
   };
 }
