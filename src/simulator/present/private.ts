@@ -59,7 +59,7 @@ function presentLineMoney(line: LineItem): Schemas['FulfillmentOrderLineItem'] {
   };
 }
 
-function orderTotals(order: PreOrder, lines: LineItem[]) {
+function orderTotals(lines: LineItem[]) {
   const subtotal = lines.reduce((sum, l) => sum + l.price_cents * l.quantity, 0);
   const discounts = lines.reduce((sum, l) => sum + l.discount_cents, 0);
   const tax = lines.reduce((sum, l) => sum + l.tax_cents, 0);
@@ -67,7 +67,7 @@ function orderTotals(order: PreOrder, lines: LineItem[]) {
 }
 
 export function presentPreOrder(order: PreOrder): Schemas['PreOrder'] {
-  const totals = orderTotals(order, order.line_items);
+  const totals = orderTotals(order.line_items);
   return {
     id: order.id,
     reference: order.reference,
@@ -120,7 +120,7 @@ export function presentFulfillment(fo: FulfillmentOrder, fulfillment: Fulfillmen
 export function presentFulfillmentOrder(state: StoreState, fo: FulfillmentOrder): Schemas['FulfillmentOrder'] {
   const order = state.index.preOrdersById.get(fo.pre_order_id)!;
   const lines = fo.lines.map((entry) => state.index.lineItems.get(entry.line_item_id)!.line);
-  const totals = orderTotals(order, lines);
+  const totals = orderTotals(lines);
   return {
     id: fo.id,
     status: fo.status,
