@@ -637,6 +637,11 @@ export interface components {
             rate: number;
             title: string;
         };
+        /**
+         * @description A pre-order line. One third-party client also reads `unit_price` and `unit_total`, with `price` as the
+         *     pre-discount line total; that contradicts the docs' "unit cost" for `price`, so those two fields are not
+         *     sent and `price` is the unit price (documented contradiction; the docs were followed).
+         */
         PreOrderLineItem: {
             /** Format: uuid */
             id: string;
