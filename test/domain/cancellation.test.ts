@@ -1,53 +1,5 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHarness, type Harness } from '../support/simulator.ts';
-
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
-
-async function waitlists(h: Harness): Promise<any[]> {
-  return (await h.privateGet('/admin/api/v1/waitlists', { limit: 100 })).body.data.waitlists;
-}
-
-async function waitlist(h: Harness, id: string): Promise<any> {
-  return (await waitlists(h)).find((w) => w.id === id);
-}
-
-const variantOf = (w: any, variantId: string): any => w.availability.variants.find((v: any) => v.variant_id === variantId);
-
-async function units(h: Harness, sku: string): Promise<any> {
-  const { open_units, canceled_units, exported_units } = (await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(sku)}`)).body.data;
-  return { open_units, canceled_units, exported_units };
-}
-
-async function preOrder(h: Harness, reference: string): Promise<any> {
-  const res = await h.privateGet('/admin/api/v1/pre-orders', { references: reference });
-  expect(res.body.data.orders).toHaveLength(1);
-  return res.body.data.orders[0];
-}
-
-async function now(h: Harness): Promise<string> {
-  return (await h.control('GET', '/__sim/clock')).body.data.now;
-}
-
-async function place(h: Harness, email: string, lines: { variant_id: string; quantity: number }[]): Promise<any> {
-  const res = await h.control('POST', '/__sim/pre-orders', { email, lines });
-  expect(res.status).toBe(201);
-  return res.body.data;
-}
-
-const cancel = (h: Harness, order: any, body: { reason: string; line_item_ids?: string[] }) =>
-  h.control('POST', `/__sim/pre-orders/${order.id}/cancel`, body);
-
-/** The scheduled-launch product, moved to LIVE: a waitlist with no pre-orders on it yet. */
-async function launched(h: Harness): Promise<any> {
-  const [scheduled] = await waitlists(h);
-  const res = await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'LIVE' });
-  expect(res.status).toBe(200);
-  return res.body.data;
-}
+import { describe, expect, it } from 'vitest';
+import { cancel, fresh, launched, now, place, preOrder, units, variantOf, waitlist } from '../support/steps.ts';
 
 describe('cancelling a pre-order', () => {
   it('cancels only the given open line, returns its units to the waitlist and leaves the order open', async () => {

@@ -1,31 +1,13 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
-import { credentials, startHarness, type Harness } from '../support/simulator.ts';
-
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
-
-async function now(h: Harness): Promise<string> {
-  const res = await h.control('GET', '/__sim/clock');
-  expect(res.status).toBe(200);
-  return res.body.data.now;
-}
+import { credentials, type Harness } from '../support/simulator.ts';
+import { fresh, now, place, plus } from '../support/steps.ts';
 
 const setClock = (h: Harness, iso: string) => h.control('PUT', '/__sim/clock', { now: iso });
-const plus = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
 
 async function liveVariant(h: Harness): Promise<any> {
   const live = (await h.privateGet('/admin/api/v1/waitlists', { limit: 100 })).body.data.waitlists.find((w: any) => w.state === 'LIVE');
   return live.availability.variants.find((v: any) => v.available > 2);
-}
-
-async function place(h: Harness, email: string, variantId: string): Promise<any> {
-  const res = await h.control('POST', '/__sim/pre-orders', { email, lines: [{ variant_id: variantId, quantity: 1 }] });
-  expect(res.status).toBe(201);
-  return res.body.data;
 }
 
 const shopperList = (h: Harness, email: string, timestamp: number) =>
@@ -40,7 +22,7 @@ describe('the simulator clock', () => {
     expect(set.status).toBe(200);
     expect(set.body.data).toEqual({ now: target, mode: 'manual' });
 
-    const order = await place(h, 'timed@example.com', variant.variant_id);
+    const order = await place(h, 'timed@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     expect(order.created_at).toBe(target);
     expect(order.placed_at).toBe(target);
     const listed = (await h.privateGet('/admin/api/v1/pre-orders', { references: order.reference })).body.data.orders[0];
@@ -50,10 +32,10 @@ describe('the simulator clock', () => {
   it('moves the next pre-order timestamp by the seconds advanced', async () => {
     const h = await fresh('on-preorder');
     const variant = await liveVariant(h);
-    const first = await place(h, 'a@example.com', variant.variant_id);
+    const first = await place(h, 'a@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     const advanced = await h.control('POST', '/__sim/clock/advance', { seconds: 90.5 });
     expect(advanced.body.data.now).toBe(plus(first.created_at, 90_500));
-    const second = await place(h, 'b@example.com', variant.variant_id);
+    const second = await place(h, 'b@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     expect(Date.parse(second.created_at) - Date.parse(first.created_at)).toBe(90_500);
   });
 
@@ -61,8 +43,8 @@ describe('the simulator clock', () => {
     const h = await fresh('on-preorder');
     const variant = await liveVariant(h);
     const start = await now(h);
-    const a = await place(h, 'still@example.com', variant.variant_id);
-    const b = await place(h, 'still@example.com', variant.variant_id);
+    const a = await place(h, 'still@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
+    const b = await place(h, 'still@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     expect([a.created_at, b.created_at, await now(h)]).toEqual([start, start, start]);
   });
 
@@ -72,7 +54,7 @@ describe('the simulator clock', () => {
     // Far from the machine clock, so only the simulator clock can make the token valid.
     const target = plus(new Date(Math.max(Date.parse(await now(h)), Date.now())).toISOString(), 30 * 86_400_000);
     await setClock(h, target);
-    const order = await place(h, 'token@example.com', variant.variant_id);
+    const order = await place(h, 'token@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     const simSeconds = Math.floor(Date.parse(await now(h)) / 1000);
 
     const res = await shopperList(h, 'token@example.com', simSeconds);
@@ -86,7 +68,7 @@ describe('the simulator clock', () => {
   it('refuses a shopper token 11 s old after the clock advanced', async () => {
     const h = await fresh('on-preorder');
     const variant = await liveVariant(h);
-    await place(h, 'old@example.com', variant.variant_id);
+    await place(h, 'old@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     const signedAt = Math.floor(Date.parse(await now(h)) / 1000);
     expect((await shopperList(h, 'old@example.com', signedAt)).status).toBe(200);
 

@@ -1,53 +1,6 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHarness, type Harness } from '../support/simulator.ts';
-
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
-
-type Query = Record<string, string>;
-
-/** Every pre-order the list returns under the filters, following the cursor page by page. */
-async function listAll(h: Harness, filter: Query, limit: number): Promise<any[]> {
-  const orders: any[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 1000; page += 1) {
-    const res = await h.privateGet('/admin/api/v1/pre-orders', { ...filter, limit, ...(cursor ? { starting_after: cursor } : {}) });
-    expect(res.status, JSON.stringify(filter)).toBe(200);
-    const { orders: items, has_more, starting_after } = res.body.data;
-    expect(items.length).toBeLessThanOrEqual(limit);
-    orders.push(...items);
-    if (!has_more) {
-      expect(starting_after).toBeNull();
-      expect(res.headers.get('link')).toBeNull();
-      return orders;
-    }
-    expect(starting_after).toBe(items[items.length - 1].id);
-    cursor = starting_after;
-  }
-  throw new Error('the cursor never ends');
-}
-
-async function count(h: Harness, filter: Query): Promise<number> {
-  const res = await h.privateGet('/admin/api/v1/pre-orders/count', filter);
-  expect(res.status, JSON.stringify(filter)).toBe(200);
-  return res.body.data.count;
-}
-
-async function units(h: Harness, sku: string, atTime?: string): Promise<any> {
-  const res = await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(sku)}`, atTime ? { at_time: atTime } : {});
-  expect(res.status).toBe(200);
-  return res.body.data;
-}
-
-async function now(h: Harness): Promise<string> {
-  return (await h.control('GET', '/__sim/clock')).body.data.now;
-}
-
-const advance = (h: Harness, seconds: number) => h.control('POST', '/__sim/clock/advance', { seconds });
-const plus = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/simulator.ts';
+import { advance, count, fresh, listAllCheckingPages, now, plus, unitsReply, type Query } from '../support/steps.ts';
 
 /**
  * mixed-catalogue (open, cancelled and exported lines, a closed waitlist) plus later changes at known
@@ -63,12 +16,12 @@ async function busyStore(h: Harness): Promise<{ changedFrom: string; mixed: any 
   await advance(h, 60);
   expect((await h.control('POST', `/__sim/pre-orders/${mixed.id}/cancel`, { reason: 'CUSTOMER', line_item_ids: [mixed.line_items[1].id] })).status).toBe(200);
   await advance(h, 60);
-  const open = (await units(h, a.sku)).open_units;
+  const open = (await unitsReply(h, a.sku)).open_units;
   const level = (await h.privatePost('/admin/api/v1/inventory', { sku: a.sku, available_units: 1 })).body.data.available_units;
   // The first post may not reach the newest order; raise until every open unit of a is out.
   expect((await h.privatePost('/admin/api/v1/inventory', { sku: a.sku, available_units: level + open })).status).toBe(201);
   await advance(h, 60);
-  const all = await listAll(h, {}, 200);
+  const all = await listAllCheckingPages(h, {}, 200);
   const mixedNow = all.find((o) => o.id === mixed.id);
   expect(mixedNow.line_items.map((l: any) => [l.cancelled, l.shopify_line_item_id !== null])).toEqual([[false, true], [true, false]]);
   const openOrder = all.find((o) => o.cancelled_at === null && o.line_items.every((l: any) => !l.cancelled && l.shopify_line_item_id === null));
@@ -82,7 +35,7 @@ describe('GET /pre-orders/count', () => {
   it('equals the length of the unpaginated list for many filter combinations', async () => {
     const h = await fresh('mixed-catalogue');
     const { changedFrom, mixed } = await busyStore(h);
-    const all = await listAll(h, {}, 200);
+    const all = await listAllCheckingPages(h, {}, 200);
     expect(all.length).toBeGreaterThan(10);
     const middle = all[Math.floor(all.length / 2)];
     const skus = [...new Set(all.flatMap((o) => o.line_items.map((l: any) => l.sku)))] as string[];
@@ -120,7 +73,7 @@ describe('GET /pre-orders/count', () => {
     ];
     const counts: number[] = [];
     for (const filter of filters) {
-      const listed = await listAll(h, filter, 7);
+      const listed = await listAllCheckingPages(h, filter, 7);
       const counted = await count(h, filter);
       expect.soft(counted, JSON.stringify(filter)).toBe(listed.length);
       expect.soft(new Set(listed.map((o) => o.id)).size, JSON.stringify(filter)).toBe(listed.length);
@@ -137,16 +90,16 @@ describe('GET /pre-orders/count', () => {
     const { changedFrom } = await busyStore(h);
     const filters: Query[] = [{}, { updated_at_min: changedFrom }, { some_line_item: 'cancelled' }];
     for (const filter of filters) {
-      const ids = (await listAll(h, filter, 200)).map((o) => o.id);
-      expect((await listAll(h, filter, 1)).map((o) => o.id)).toEqual(ids);
-      expect((await listAll(h, filter, 3)).map((o) => o.id)).toEqual(ids);
+      const ids = (await listAllCheckingPages(h, filter, 200)).map((o) => o.id);
+      expect((await listAllCheckingPages(h, filter, 1)).map((o) => o.id)).toEqual(ids);
+      expect((await listAllCheckingPages(h, filter, 3)).map((o) => o.id)).toEqual(ids);
       expect(await count(h, filter)).toBe(ids.length);
     }
   });
 
   it('ignores limit and starting_after', async () => {
     const h = await fresh('on-preorder');
-    const all = await listAll(h, {}, 200);
+    const all = await listAllCheckingPages(h, {}, 200);
     expect(await count(h, { limit: '1' })).toBe(all.length);
     expect(await count(h, { limit: '1', starting_after: all[0].id })).toBe(all.length);
   });
@@ -174,7 +127,7 @@ describe('GET /pre-orders/count-units/sku/{sku}', () => {
     await advance(h, 60);
 
     const figures = async (at?: string) => {
-      const { open_units, canceled_units, exported_units } = await units(h, a.sku, at);
+      const { open_units, canceled_units, exported_units } = await unitsReply(h, a.sku, at);
       return [open_units, canceled_units, exported_units];
     };
     expect(await figures(plus(t0, -1000))).toEqual([0, 0, 0]);
@@ -184,17 +137,17 @@ describe('GET /pre-orders/count-units/sku/{sku}', () => {
     expect(await figures(plus(t3, 30_000))).toEqual([0, 3, 2]);
     expect(await figures()).toEqual([0, 3, 2]);
 
-    const echoed = await units(h, a.sku, plus(t1, 30_000));
+    const echoed = await unitsReply(h, a.sku, plus(t1, 30_000));
     expect(echoed.sku).toBe(a.sku);
     expect(echoed.at_time).toBe(plus(t1, 30_000));
-    expect((await units(h, a.sku)).at_time).toBe(await now(h));
+    expect((await unitsReply(h, a.sku)).at_time).toBe(await now(h));
   });
 
   it('adds open, canceled and exported units up to every unit bought, for every SKU', async () => {
     for (const scenario of ['mixed-catalogue', 'partially-exported', 'refund-window']) {
       const h = await fresh(scenario);
       if (scenario === 'mixed-catalogue') await busyStore(h);
-      const all = await listAll(h, {}, 200);
+      const all = await listAllCheckingPages(h, {}, 200);
       const bought = new Map<string, { open: number; canceled: number; exported: number }>();
       for (const line of all.flatMap((o) => o.line_items)) {
         const entry = bought.get(line.sku) ?? { open: 0, canceled: 0, exported: 0 };
@@ -205,7 +158,7 @@ describe('GET /pre-orders/count-units/sku/{sku}', () => {
       }
       expect(bought.size).toBeGreaterThan(0);
       for (const [sku, expected] of bought) {
-        const counted = await units(h, sku);
+        const counted = await unitsReply(h, sku);
         const total = expected.open + expected.canceled + expected.exported;
         expect(counted.open_units + counted.canceled_units + counted.exported_units, `${scenario} ${sku}`).toBe(total);
         expect([counted.open_units, counted.canceled_units, counted.exported_units], `${scenario} ${sku}`)
@@ -216,7 +169,7 @@ describe('GET /pre-orders/count-units/sku/{sku}', () => {
 
   it('answers zeros for a SKU nobody bought', async () => {
     const h = await fresh('on-preorder');
-    const res = await units(h, 'NOBODY-BOUGHT-THIS');
+    const res = await unitsReply(h, 'NOBODY-BOUGHT-THIS');
     expect([res.open_units, res.canceled_units, res.exported_units]).toEqual([0, 0, 0]);
   });
 });

@@ -1,36 +1,7 @@
-import { beforeAll, afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/simulator.ts';
+import { advance, count, fresh, listAll, now, type Query } from '../support/steps.ts';
 
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
-
-type Query = Record<string, string>;
-
-async function listAll(h: Harness, filter: Query = {}, limit = 200): Promise<any[]> {
-  const orders: any[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 1000; page += 1) {
-    const res = await h.privateGet('/admin/api/v1/pre-orders', { ...filter, limit, ...(cursor ? { starting_after: cursor } : {}) });
-    expect(res.status, JSON.stringify(filter)).toBe(200);
-    orders.push(...res.body.data.orders);
-    if (!res.body.data.has_more) return orders;
-    cursor = res.body.data.starting_after;
-  }
-  throw new Error('the cursor never ends');
-}
-
-async function count(h: Harness, filter: Query): Promise<number> {
-  return (await h.privateGet('/admin/api/v1/pre-orders/count', filter)).body.data.count;
-}
-
-async function now(h: Harness): Promise<string> {
-  return (await h.control('GET', '/__sim/clock')).body.data.now;
-}
-
-const advance = (h: Harness, seconds: number) => h.control('POST', '/__sim/clock/advance', { seconds });
 const ids = (orders: any[]): string[] => orders.map((o) => o.id);
 const lineState = (line: any): string => (line.cancelled ? 'cancelled' : line.shopify_line_item_id !== null ? 'exported' : 'open');
 

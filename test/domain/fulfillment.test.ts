@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHarness, type Harness } from '../support/simulator.ts';
-
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/simulator.ts';
+import { fresh, now } from '../support/steps.ts';
 
 /**
  * On the scheduled-launch product made LIVE: one pre-order with two lines of the same variant (3 and 2
@@ -40,10 +35,6 @@ async function getFo(h: Harness, id: string): Promise<any> {
   const res = await h.privateGet(`/admin/api/v1/fulfillment-orders/${id}`);
   expect(res.status).toBe(200);
   return res.body.data;
-}
-
-async function now(h: Harness): Promise<string> {
-  return (await h.control('GET', '/__sim/clock')).body.data.now;
 }
 
 describe('fulfilling a fulfillment order', () => {

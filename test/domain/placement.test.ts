@@ -1,69 +1,15 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHarness, type Harness } from '../support/simulator.ts';
-
-/** A simulator of its own for one test, closed when the test ends. */
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
-
-async function waitlists(h: Harness): Promise<any[]> {
-  const res = await h.privateGet('/admin/api/v1/waitlists', { limit: 100 });
-  expect(res.status).toBe(200);
-  return res.body.data.waitlists;
-}
-
-async function waitlist(h: Harness, id: string): Promise<any> {
-  const found = (await waitlists(h)).find((w) => w.id === id);
-  expect(found).toBeDefined();
-  return found;
-}
-
-const variantOf = (w: any, variantId: string): any => w.availability.variants.find((v: any) => v.variant_id === variantId);
-
-async function units(h: Harness, sku: string): Promise<{ open_units: number; canceled_units: number; exported_units: number }> {
-  const res = await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(sku)}`);
-  expect(res.status).toBe(200);
-  return res.body.data;
-}
-
-async function count(h: Harness): Promise<number> {
-  return (await h.privateGet('/admin/api/v1/pre-orders/count')).body.data.count;
-}
-
-async function allPreOrders(h: Harness): Promise<any[]> {
-  const orders: any[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const res = await h.privateGet('/admin/api/v1/pre-orders', { limit: 200, ...(cursor ? { starting_after: cursor } : {}) });
-    orders.push(...res.body.data.orders);
-    if (!res.body.data.has_more) return orders;
-    cursor = res.body.data.starting_after;
-  }
-}
-
-const place = (h: Harness, email: string, lines: { variant_id: string; quantity: number }[]) =>
-  h.control('POST', '/__sim/pre-orders', { email, lines });
-
-/** The scheduled-launch product, moved to LIVE: a waitlist with no pre-orders on it yet. */
-async function launched(h: Harness): Promise<any> {
-  const [scheduled] = await waitlists(h);
-  const res = await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'LIVE' });
-  expect(res.status).toBe(200);
-  expect(res.body.data.state).toBe('LIVE');
-  return res.body.data;
-}
+import { describe, expect, it } from 'vitest';
+import { count, fresh, launched, listAll, postPreOrder, snapshot, unitsReply, variantOf, waitlist, waitlists } from '../support/steps.ts';
 
 describe('placing a pre-order', () => {
   it('takes the units from the waitlist available, adds them to committed and raises the SKU open units', async () => {
     const h = await fresh('on-preorder');
     const live = (await waitlists(h)).find((w) => w.state === 'LIVE' && w.availability.variants.length >= 2);
     const [first, second] = live.availability.variants;
-    const before = { first: await units(h, first.sku), second: await units(h, second.sku), count: await count(h) };
+    const before = { first: await unitsReply(h, first.sku), second: await unitsReply(h, second.sku), count: await count(h) };
     const availabilityBefore = (await h.publicGet('/api/v1/availability', { product_id: live.availability.product.product_id })).body.data;
 
-    const res = await place(h, 'figures@example.com', [{ variant_id: first.variant_id, quantity: 3 }, { variant_id: second.variant_id, quantity: 2 }]);
+    const res = await postPreOrder(h, 'figures@example.com', [{ variant_id: first.variant_id, quantity: 3 }, { variant_id: second.variant_id, quantity: 2 }]);
     expect(res.status).toBe(201);
     expect(res.body.data.line_items.map((l: any) => [l.variant_id, l.quantity, l.cancelled, l.shopify_line_item_id]))
       .toEqual([[first.variant_id, 3, false, null], [second.variant_id, 2, false, null]]);
@@ -74,8 +20,8 @@ describe('placing a pre-order', () => {
     expect(after.availability.product.committed).toBe(live.availability.product.committed + 5);
     expect(after.availability.product.available).toBe(live.availability.product.available - 5);
 
-    expect(await units(h, first.sku)).toMatchObject({ ...before.first, open_units: before.first.open_units + 3 });
-    expect(await units(h, second.sku)).toMatchObject({ ...before.second, open_units: before.second.open_units + 2 });
+    expect(await unitsReply(h, first.sku)).toMatchObject({ ...before.first, open_units: before.first.open_units + 3 });
+    expect(await unitsReply(h, second.sku)).toMatchObject({ ...before.second, open_units: before.second.open_units + 2 });
     expect(await count(h)).toBe(before.count + 1);
 
     const availabilityAfter = (await h.publicGet('/api/v1/availability', { product_id: live.availability.product.product_id })).body.data;
@@ -86,7 +32,7 @@ describe('placing a pre-order', () => {
     const h = await fresh('scheduled-launch');
     const [scheduled] = await waitlists(h);
     expect(scheduled.state).toBe('SCHEDULED');
-    const res = await place(h, 'early@example.com', [{ variant_id: scheduled.availability.variants[0].variant_id, quantity: 1 }]);
+    const res = await postPreOrder(h, 'early@example.com', [{ variant_id: scheduled.availability.variants[0].variant_id, quantity: 1 }]);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('WAITLIST_NOT_LIVE');
     expect(await count(h)).toBe(0);
@@ -98,14 +44,14 @@ describe('placing a pre-order', () => {
     expect(paused).toBeDefined();
     const variant = paused.availability.variants.find((v: any) => v.available > 0);
     const before = await count(h);
-    const res = await place(h, 'paused@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
+    const res = await postPreOrder(h, 'paused@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('WAITLIST_NOT_LIVE');
     expect(await count(h)).toBe(before);
 
     // Live again, the same placement goes through.
     expect((await h.control('PATCH', `/__sim/waitlists/${paused.id}`, { state: 'LIVE' })).status).toBe(200);
-    expect((await place(h, 'paused@example.com', [{ variant_id: variant.variant_id, quantity: 1 }])).status).toBe(201);
+    expect((await postPreOrder(h, 'paused@example.com', [{ variant_id: variant.variant_id, quantity: 1 }])).status).toBe(201);
   });
 
   it('is refused with 409 WAITLIST_NOT_LIVE when no waitlist holds the variant', async () => {
@@ -114,7 +60,7 @@ describe('placing a pre-order', () => {
     const variantId = scheduled.availability.variants[0].variant_id;
     expect((await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'CLOSED' })).status).toBe(200);
 
-    const closedOnly = await place(h, 'none@example.com', [{ variant_id: variantId, quantity: 1 }]);
+    const closedOnly = await postPreOrder(h, 'none@example.com', [{ variant_id: variantId, quantity: 1 }]);
     expect(closedOnly.status).toBe(409);
     expect(closedOnly.body.error.code).toBe('WAITLIST_NOT_LIVE');
 
@@ -127,7 +73,7 @@ describe('placing a pre-order', () => {
     });
     expect(draft.status).toBe(201);
     expect(draft.body.data.state).toBe('DRAFT');
-    const withDraft = await place(h, 'none@example.com', [{ variant_id: variantId, quantity: 1 }]);
+    const withDraft = await postPreOrder(h, 'none@example.com', [{ variant_id: variantId, quantity: 1 }]);
     expect(withDraft.status).toBe(409);
     expect(withDraft.body.error.code).toBe('WAITLIST_NOT_LIVE');
     expect(await count(h)).toBe(0);
@@ -147,10 +93,10 @@ describe('placing a pre-order', () => {
     });
     expect(partial.status).toBe(201);
 
-    const refused = await place(h, 'uncovered@example.com', [{ variant_id: uncovered.variant_id, quantity: 1 }]);
+    const refused = await postPreOrder(h, 'uncovered@example.com', [{ variant_id: uncovered.variant_id, quantity: 1 }]);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('WAITLIST_NOT_LIVE');
-    const placed = await place(h, 'covered@example.com', [{ variant_id: covered.variant_id, quantity: 1 }]);
+    const placed = await postPreOrder(h, 'covered@example.com', [{ variant_id: covered.variant_id, quantity: 1 }]);
     expect(placed.status).toBe(201);
     expect(placed.body.data.line_items[0].waitlist_id).toBe(partial.body.data.id);
   });
@@ -160,15 +106,15 @@ describe('placing a pre-order', () => {
     const live = await launched(h);
     const variant = live.availability.variants[0];
 
-    const tooMany = await place(h, 'greedy@example.com', [{ variant_id: variant.variant_id, quantity: variant.available + 1 }]);
+    const tooMany = await postPreOrder(h, 'greedy@example.com', [{ variant_id: variant.variant_id, quantity: variant.available + 1 }]);
     expect(tooMany.status).toBe(409);
     expect(tooMany.body.error.code).toBe('INSUFFICIENT_WAITLIST_UNITS');
 
-    const exactly = await place(h, 'exact@example.com', [{ variant_id: variant.variant_id, quantity: variant.available }]);
+    const exactly = await postPreOrder(h, 'exact@example.com', [{ variant_id: variant.variant_id, quantity: variant.available }]);
     expect(exactly.status).toBe(201);
     expect(variantOf(await waitlist(h, live.id), variant.variant_id)).toMatchObject({ committed: variant.buy_size, available: 0 });
 
-    const oneMore = await place(h, 'late@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
+    const oneMore = await postPreOrder(h, 'late@example.com', [{ variant_id: variant.variant_id, quantity: 1 }]);
     expect(oneMore.status).toBe(409);
     expect(oneMore.body.error.code).toBe('INSUFFICIENT_WAITLIST_UNITS');
   });
@@ -181,7 +127,7 @@ describe('placing a pre-order', () => {
     const secondPart = variant.available - firstPart + 1;
     expect(firstPart).toBeLessThanOrEqual(variant.available);
     expect(secondPart).toBeLessThanOrEqual(variant.available);
-    const res = await place(h, 'split@example.com', [
+    const res = await postPreOrder(h, 'split@example.com', [
       { variant_id: variant.variant_id, quantity: firstPart },
       { variant_id: variant.variant_id, quantity: secondPart },
     ]);
@@ -193,10 +139,10 @@ describe('placing a pre-order', () => {
     const h = await fresh('on-preorder');
     const live = (await waitlists(h)).find((w) => w.state === 'LIVE');
     const variant = live.availability.variants.find((v: any) => v.available >= 5);
-    const existing = await allPreOrders(h);
+    const existing = await listAll(h);
     const placed: any[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const res = await place(h, `ref${i}@example.com`, [{ variant_id: variant.variant_id, quantity: 1 }]);
+      const res = await postPreOrder(h, `ref${i}@example.com`, [{ variant_id: variant.variant_id, quantity: 1 }]);
       expect(res.status).toBe(201);
       placed.push(res.body.data);
     }
@@ -205,7 +151,7 @@ describe('placing a pre-order', () => {
       expect(order.order_number).toBe(order.reference.slice(1));
       expect(existing.map((o) => o.reference)).not.toContain(order.reference);
     }
-    const all = await allPreOrders(h);
+    const all = await listAll(h);
     expect(all).toHaveLength(existing.length + placed.length);
     expect(new Set(all.map((o) => o.reference)).size).toBe(all.length);
     for (const order of all) expect(order.reference).toMatch(/^#PD[0-9]{7}$/);
@@ -215,33 +161,32 @@ describe('placing a pre-order', () => {
     const h = await fresh('on-preorder');
     const live = (await waitlists(h)).filter((w) => w.state === 'LIVE');
     const [fits, tooSmall] = live[0].availability.variants;
-    const snapshot = async () => (await h.control('GET', '/__sim/snapshot')).body.data;
-    const before = await snapshot();
-    const figures = { units: await units(h, fits.sku), count: await count(h) };
+    const before = await snapshot(h);
+    const figures = { units: await unitsReply(h, fits.sku), count: await count(h) };
 
     // The first line would fit; the second asks for more than is left, so the whole order is refused.
-    const refused = await place(h, 'refused@example.com', [
+    const refused = await postPreOrder(h, 'refused@example.com', [
       { variant_id: fits.variant_id, quantity: 1 },
       { variant_id: tooSmall.variant_id, quantity: tooSmall.available + 1 },
     ]);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('INSUFFICIENT_WAITLIST_UNITS');
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(h)).toEqual(before);
     expect(variantOf(await waitlist(h, live[0].id), fits.variant_id)).toMatchObject({ committed: fits.committed, available: fits.available });
-    expect(await units(h, fits.sku)).toEqual(figures.units);
+    expect(await unitsReply(h, fits.sku)).toEqual(figures.units);
     expect(await count(h)).toBe(figures.count);
 
     // The same with a second line on a paused waitlist.
     expect((await h.control('PATCH', `/__sim/waitlists/${live[1].id}`, { state: 'PAUSED' })).status).toBe(200);
-    const paused = await snapshot();
-    const notLive = await place(h, 'refused@example.com', [
+    const paused = await snapshot(h);
+    const notLive = await postPreOrder(h, 'refused@example.com', [
       { variant_id: fits.variant_id, quantity: 1 },
       { variant_id: live[1].availability.variants[0].variant_id, quantity: 1 },
     ]);
     expect(notLive.status).toBe(409);
     expect(notLive.body.error.code).toBe('WAITLIST_NOT_LIVE');
-    expect(await snapshot()).toEqual(paused);
-    expect(await units(h, fits.sku)).toEqual(figures.units);
+    expect(await snapshot(h)).toEqual(paused);
+    expect(await unitsReply(h, fits.sku)).toEqual(figures.units);
     expect(await count(h)).toBe(figures.count);
   });
 });

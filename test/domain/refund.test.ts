@@ -1,21 +1,9 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHarness, type Harness } from '../support/simulator.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/simulator.ts';
+import { cents, fresh, preOrder, snapshot } from '../support/steps.ts';
 
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
-
-/** Money strings in integer cents and back. */
-const cents = (money: string): number => Number(money.replace('.', ''));
+/** Integer cents back to a money string. */
 const money = (value: number): string => `${Math.floor(value / 100)}.${String(value % 100).padStart(2, '0')}`;
-
-async function preOrder(h: Harness, reference: string): Promise<any> {
-  const res = await h.privateGet('/admin/api/v1/pre-orders', { references: reference });
-  expect(res.body.data.orders).toHaveLength(1);
-  return res.body.data.orders[0];
-}
 
 /**
  * On the scheduled-launch product made LIVE: a pre-order with a 2-unit line and a 1-unit line of two SKUs,
@@ -41,10 +29,6 @@ async function exportedOrders(h: Harness): Promise<{ order: any; first: any; sec
 }
 
 const refund = (h: Harness, body: Record<string, unknown>) => h.privatePost('/admin/api/v1/refund', body);
-
-async function snapshot(h: Harness): Promise<unknown> {
-  return (await h.control('GET', '/__sim/snapshot')).body.data;
-}
 
 /** Sends each body, expects the status and code, and checks that nothing changed. */
 async function refusedAll(h: Harness, bodies: Record<string, unknown>[], status: number, code: string): Promise<void> {

@@ -1,12 +1,7 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
-import { credentials, privateHeaders, startHarness, type Harness } from '../support/simulator.ts';
-
-async function fresh(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  onTestFinished(() => h.close());
-  return h;
-}
+import { credentials, privateHeaders, type Harness } from '../support/simulator.ts';
+import { fresh } from '../support/steps.ts';
 
 /** Status, Link header (without this simulator's own host and port) and body text of a GET, byte for byte. */
 async function raw(h: Harness, path: string, headers: Record<string, string> = {}): Promise<string> {

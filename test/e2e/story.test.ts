@@ -7,10 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_CREDENTIALS } from '../../scenarios/builder.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import { startHarness, type Harness } from '../support/simulator.ts';
-
-const cents = (money: string): number => Number(money.replace('.', ''));
-
-interface Units { open_units: number; canceled_units: number; exported_units: number }
+import { cents, listAll, preOrder, unitsReply, type Units } from '../support/steps.ts';
 
 describe('a pre-order campaign from launch to refund', () => {
   it('keeps counts, unit counts and waitlist figures right through launch, orders, stock, exports, fulfilment and a refund', async () => {
@@ -35,19 +32,13 @@ describe('a pre-order campaign from launch to refund', () => {
     const check = async (step: string) => {
       const count = await h.privateGet('/admin/api/v1/pre-orders/count');
       expect(count.body.data.count, `${step}: count`).toBe(expected.count);
-      const list: any[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await h.privateGet('/admin/api/v1/pre-orders', { limit: 2, ...(cursor ? { starting_after: cursor } : {}) });
-        list.push(...page.body.data.orders);
-        cursor = page.body.data.has_more ? page.body.data.starting_after : undefined;
-      } while (cursor);
+      const list = await listAll(h, {}, 2);
       expect(list.length, `${step}: list length`).toBe(expected.count);
 
       const now = (await h.control('GET', '/__sim/clock')).body.data.now;
       const current = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists.find((w: any) => w.id === waitlist.id);
       for (const variant of variants) {
-        const units = (await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(variant.sku)}`)).body.data;
+        const units = await unitsReply(h, variant.sku);
         expect({ open_units: units.open_units, canceled_units: units.canceled_units, exported_units: units.exported_units }, `${step}: units of ${variant.sku}`)
           .toEqual(expected.units[variant.sku]);
         expect(units.at_time, `${step}: at_time`).toBe(now);
@@ -111,7 +102,7 @@ describe('a pre-order campaign from launch to refund', () => {
     ]);
     const exportedCount = await h.privateGet('/admin/api/v1/pre-orders/count', { some_line_item: 'exported' });
     expect(exportedCount.body.data.count).toBe(2);
-    const order = async (o: any) => (await h.privateGet('/admin/api/v1/pre-orders', { references: o.reference })).body.data.orders[0];
+    const order = (o: any) => preOrder(h, o.reference);
     const adaExported = await order(ada);
     expect(adaExported.exported_orders.map((e: any) => e.order_number)).toEqual([`${ada.order_number}/1`]);
     expect((await order(cy)).exported_orders).toEqual([]);
