@@ -459,7 +459,9 @@ export interface components {
             is_scheduled: boolean;
             /**
              * Format: date-time
-             * @description When the waitlist goes live (newest docs); null when none was set (inferred).
+             * @description When the waitlist goes (or went) live (newest docs). A waitlist made LIVE without a launch date, or
+             *     before its date, gets the moment it went live; null only while none was ever set (inferred; the docs
+             *     example shows null for an OPEN waitlist).
              */
             launch_date: string | null;
             product: {
@@ -564,6 +566,7 @@ export interface components {
             /** @description Customer-facing reference, `#PD` + 7 digits. */
             reference: string;
             created_at: components["schemas"]["Timestamp"];
+            /** @description The pre-order total as placed, lines plus shipping, like the private `total_price` (inferred). */
             total_amount: components["schemas"]["Money"];
             /** @description ISO 4217 presentment currency. */
             currency: string;
@@ -735,6 +738,10 @@ export interface components {
             total_discounts: components["schemas"]["Money"];
             total_tax: components["schemas"]["Money"];
             shipping_price: components["schemas"]["Money"];
+            /**
+             * @description The order as placed: every line's total plus shipping. Cancelling lines does not lower it; refunds
+             *     show in `total_refunded` (inferred; the field is a third-party observation).
+             */
             total_price: components["schemas"]["Money"];
             total_refunded: components["schemas"]["Money"];
             discount_codes: string[];

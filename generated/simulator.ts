@@ -317,20 +317,202 @@ export interface components {
             meta: components["schemas"]["SuccessMeta"];
             data: components["schemas"]["Clock"];
         };
-        /** @description The whole simulator state. Treat it as opaque; `version` guards the format. */
+        /**
+         * @description The whole simulator state; `version` guards the format. An import is checked against this schema and
+         *     for dangling references, and its clock may not be earlier than anything it holds (the clock never runs
+         *     back), so a bad snapshot is refused with 400 `INVALID_SNAPSHOT` before it replaces anything.
+         */
         Snapshot: {
             /** @constant */
             version: 1;
+            /** @description A known scenario name; reset rebuilds it. */
             scenario: string;
             seed: number;
             clock: components["schemas"]["Clock"];
             /** @description The state of each store, keyed by store ID. */
             stores: {
-                [key: string]: {
-                    [key: string]: unknown;
-                };
+                [key: string]: components["schemas"]["StoreSnapshot"];
             };
         };
+        /** @description One store's state. Money is in integer cents; times are ISO 8601 strings. */
+        StoreSnapshot: {
+            settings: {
+                id: string;
+                name: string;
+                public_api_key: string;
+                private_access_token: string;
+                shared_secret: string;
+                currency: string;
+                watch_inventory: boolean;
+                shipping_cents: components["schemas"]["Count"];
+            };
+            seed: components["schemas"]["Count"];
+            /** @description Counters behind deterministic IDs, references and platform IDs. */
+            counters: {
+                ids: components["schemas"]["Count"];
+                references: components["schemas"]["Count"];
+                external_orders: components["schemas"]["Count"];
+                external_line_items: components["schemas"]["Count"];
+                updates: components["schemas"]["Count"];
+            };
+            products: {
+                id: string;
+                handle: string;
+                title: string;
+                variant_ids: string[];
+            }[];
+            variants: {
+                id: string;
+                product_id: string;
+                sku: string;
+                title: string;
+                price_cents: components["schemas"]["Count"];
+                taxable: boolean;
+                tax_rate: number;
+                tax_title: string;
+                own_stock: components["schemas"]["Count"];
+            }[];
+            waitlists: {
+                id: string;
+                product_id: string;
+                /** @enum {string} */
+                state: "DRAFT" | "SCHEDULED" | "LIVE" | "PAUSED" | "CLOSED";
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                launch_date: string | null;
+                /** Format: date-time */
+                scheduled_pause_date: string | null;
+                /** Format: date-time */
+                earliest_ship_date: string;
+                /** Format: date-time */
+                latest_ship_date: string;
+                display_dispatch_date: string;
+                labels: string[];
+                allocations: {
+                    variant_id: string;
+                    buy_size: components["schemas"]["Count"];
+                    committed: components["schemas"]["Count"];
+                }[];
+            }[];
+            pre_orders: {
+                id: string;
+                seq: components["schemas"]["Count"];
+                reference: string;
+                order_number: string;
+                email: string;
+                first_name: string | null;
+                last_name: string | null;
+                external_customer_id: string | null;
+                shipping_address: components["schemas"]["Address"];
+                currency: string;
+                discount_codes: string[];
+                shipping_cents: components["schemas"]["Count"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                update_seq: components["schemas"]["Count"];
+                /** Format: date-time */
+                cancelled_at: string | null;
+                cancel_reason: string | null;
+                refunded_cents: components["schemas"]["Count"];
+                shipping_refunded: boolean;
+                line_items: {
+                    id: string;
+                    variant_id: string;
+                    product_id: string;
+                    sku: string;
+                    name: string;
+                    quantity: number;
+                    price_cents: components["schemas"]["Count"];
+                    discount_cents: components["schemas"]["Count"];
+                    tax_cents: components["schemas"]["Count"];
+                    tax_rate: number;
+                    tax_title: string;
+                    taxable: boolean;
+                    waitlist_id: string;
+                    /** Format: date-time */
+                    earliest_ship_date: string;
+                    /** Format: date-time */
+                    latest_ship_date: string;
+                    estimated_ship_dates: string;
+                    /** @enum {string} */
+                    status: "open" | "cancelled" | "exported";
+                    /** Format: date-time */
+                    cancelled_at: string | null;
+                    /** Format: date-time */
+                    exported_at: string | null;
+                    external_order_id: string | null;
+                    external_line_item_id: string | null;
+                    refunded_quantity: components["schemas"]["Count"];
+                }[];
+                exported_orders: {
+                    id: string;
+                    index: number;
+                    order_number: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    line_item_ids: string[];
+                    fulfillment_order_id: string;
+                    refunded_cents: components["schemas"]["Count"];
+                }[];
+            }[];
+            fulfillment_orders: {
+                id: string;
+                pre_order_id: string;
+                index: number;
+                /** @enum {string} */
+                status: "UNFULFILLED" | "FULFILLED" | "VOIDED";
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                lines: {
+                    line_item_id: string;
+                    fulfilled_quantity: components["schemas"]["Count"];
+                }[];
+                fulfillments: {
+                    id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    notify_customer: boolean;
+                    tracking_info: components["schemas"]["TrackingInfo"] | null;
+                    lines: {
+                        line_item_id: string;
+                        quantity: number;
+                    }[];
+                }[];
+            }[];
+            inventory: {
+                sku: string;
+                available_units: components["schemas"]["Count"];
+                export_budget: components["schemas"]["Count"];
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            refunds: {
+                id: string;
+                order: string;
+                payload: string;
+                amount_cents: components["schemas"]["Count"];
+                currency: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /** @description Per SKU, points `[epoch ms, open, canceled, exported]` in time order. */
+            unit_history: {
+                [key: string]: [
+                    number,
+                    number,
+                    number,
+                    number
+                ][];
+            };
+        };
+        Count: number;
         PlacePreOrderRequest: {
             /** Format: email */
             email: string;
@@ -441,6 +623,11 @@ export interface components {
             /** @description ISO 3166-1 alpha-2 code. */
             country_code: string;
             phone: string | null;
+        };
+        TrackingInfo: {
+            number?: string;
+            company?: string;
+            url?: string;
         };
         /**
          * Format: date-time
@@ -554,6 +741,10 @@ export interface components {
             total_discounts: components["schemas"]["Money"];
             total_tax: components["schemas"]["Money"];
             shipping_price: components["schemas"]["Money"];
+            /**
+             * @description The order as placed: every line's total plus shipping. Cancelling lines does not lower it; refunds
+             *     show in `total_refunded` (inferred; the field is a third-party observation).
+             */
             total_price: components["schemas"]["Money"];
             total_refunded: components["schemas"]["Money"];
             discount_codes: string[];
@@ -627,11 +818,6 @@ export interface components {
             total_discount: components["schemas"]["Money"];
             taxable: boolean;
             tax_lines: components["schemas"]["TaxLine"][];
-        };
-        TrackingInfo: {
-            number?: string;
-            company?: string;
-            url?: string;
         };
         FulfillmentLine: {
             /**

@@ -1,4 +1,4 @@
-import { conflict } from './errors.ts';
+import { conflict, invalid } from './errors.ts';
 
 export type ClockMode = 'manual' | 'system';
 
@@ -27,6 +27,7 @@ export function createClock(mode: ClockMode, start: Date, systemNow: () => numbe
     now: () => new Date(read()),
     set(to: Date) {
       const target = to.getTime();
+      if (!Number.isFinite(target)) throw invalid('INVALID_REQUEST', 'now', 'is not a time');
       const current = read();
       if (target < current) {
         throw conflict('CLOCK_BACKWARDS', 'now', `must not be before the current time ${new Date(current).toISOString()}`);
@@ -38,6 +39,7 @@ export function createClock(mode: ClockMode, start: Date, systemNow: () => numbe
       }
     },
     advance(ms: number) {
+      if (!Number.isFinite(ms) || ms < 0) throw invalid('INVALID_REQUEST', 'seconds', 'must be a finite number >= 0');
       if (mode === 'manual') manualMs += ms;
       else offsetMs += ms;
       floorMs = Math.max(floorMs, read());

@@ -1,3 +1,5 @@
+import type { LineItem } from './types.ts';
+
 /** Money is kept in integer minor units; the API shows decimal strings with two decimals. */
 export const formatCents = (cents: number): string => {
   const sign = cents < 0 ? '-' : '';
@@ -16,3 +18,6 @@ export const parseCents = (text: string): number | null => {
 /** The share of `totalCents` that units `from..to` of `quantity` carry, so shares always add up to the total. */
 export const unitShare = (totalCents: number, quantity: number, from: number, to: number): number =>
   Math.round((totalCents * to) / quantity) - Math.round((totalCents * from) / quantity);
+
+/** A line's total as charged: unit price times quantity, less discount, plus tax. */
+export const lineTotalCents = (line: LineItem): number => line.price_cents * line.quantity - line.discount_cents + line.tax_cents;

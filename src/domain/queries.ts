@@ -1,5 +1,5 @@
 import { DomainError, invalid } from './errors.ts';
-import { emailKey, fulfillmentReference, updatedSince, type StoreState } from './store.ts';
+import { emailKey, updatedBetween, type StoreState } from './store.ts';
 import type { FulfillmentOrder, LineStatus, PreOrder, Waitlist } from './types.ts';
 
 export interface Page<T> {
@@ -82,17 +82,30 @@ function checkExclusive(filter: PreOrderFilter): void {
 
 /**
  * Candidate pre-orders in list order. Creation order by default (oldest first, documented); update order
- * when `updated_at_min` is given (third-party observation). Both start at the first possible match so a
- * page costs what it returns plus what the filters skip.
+ * when `updated_at_min` is given (third-party observation). Each starts from the narrowest index the
+ * filters allow, so a page costs what it returns plus what the other filters skip.
  */
 function candidates(state: StoreState, filter: PreOrderFilter, after: PreOrder | undefined): Iterable<PreOrder> {
   if (filter.updated_at_min !== undefined) {
-    return updatedSince(state, Date.parse(filter.updated_at_min), after?.update_seq ?? 0);
+    const toMs = filter.updated_at_max ? Date.parse(filter.updated_at_max) : Infinity;
+    return updatedBetween(state, Date.parse(filter.updated_at_min), toMs, after);
   }
-  const list = filter.email !== undefined ? state.index.preOrdersByEmail.get(emailKey(filter.email)) ?? [] : state.data.pre_orders;
+  const list = narrowest(state, filter);
   const fromTime = filter.created_at_min ? firstAtOrAfter(list, Date.parse(filter.created_at_min), (o) => o.created_at) : 0;
   const fromCursor = after ? firstAfter(list, after) : 0;
   return fromIndex(list, Math.max(fromTime, fromCursor));
+}
+
+const bySeq = (orders: Iterable<PreOrder>): PreOrder[] => [...new Set(orders)].sort((a, b) => a.seq - b.seq);
+
+/** The smallest list, in creation order, that holds every pre-order the filters can match. */
+function narrowest(state: StoreState, filter: PreOrderFilter): readonly PreOrder[] {
+  const references = splitList(filter.references);
+  if (references) return bySeq(references.flatMap((r) => state.index.preOrdersByReference.get(r) ?? []));
+  if (filter.email !== undefined) return state.index.preOrdersByEmail.get(emailKey(filter.email)) ?? [];
+  const skus = splitList(filter.skus);
+  if (skus) return bySeq(skus.flatMap((sku) => state.index.linesBySku.get(sku)?.queue.map((ref) => ref.order) ?? []));
+  return state.data.pre_orders;
 }
 
 /**
@@ -173,11 +186,12 @@ export function listFulfillmentOrders(state: StoreState, filter: FulfillmentOrde
   }
   const references = splitList(filter.references);
   if (references) {
-    const wanted = new Set(references);
-    return takePage(fromIndex(list, start), limit, (fo) => {
-      const order = state.index.preOrdersById.get(fo.pre_order_id);
-      return order !== undefined && wanted.has(fulfillmentReference(order, fo.index));
-    });
+    const found = references
+      .flatMap((r) => state.index.fulfillmentOrdersByReference.get(r) ?? [])
+      .map((fo) => ({ fo, position: state.index.fulfillmentOrderPosition.get(fo.id)! }))
+      .filter(({ position }) => position >= start)
+      .sort((a, b) => a.position - b.position);
+    return takePage(new Set(found.map(({ fo }) => fo)), limit);
   }
   return takePage(fromIndex(list, start), limit);
 }

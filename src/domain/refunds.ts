@@ -1,6 +1,6 @@
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import { settleStatus } from './fulfillment.ts';
-import { formatCents, parseCents, unitShare } from './money.ts';
+import { formatCents, lineTotalCents, parseCents, unitShare } from './money.ts';
 import { refundKey, touchPreOrder, type StoreState } from './store.ts';
 import type { ExportedOrder, LineItem, PreOrder } from './types.ts';
 
@@ -29,13 +29,14 @@ function canonical(input: RefundInput): string {
   });
 }
 
-/** Total value of an export: its lines, plus shipping on the first export, which carries the order's shipping (inferred). */
+/** The first export carries the pre-order's shipping, so only it can refund shipping (inferred). */
+const carriesShipping = (exported: ExportedOrder): boolean => exported.index === 1;
+
+/** Total value of an export: its lines, plus the shipping it carries. */
 function exportValue(order: PreOrder, exported: ExportedOrder, lines: LineItem[]): number {
   const linesTotal = lines.reduce((sum, l) => sum + lineTotalCents(l), 0);
-  return linesTotal + (exported.index === 1 ? order.shipping_cents : 0);
+  return linesTotal + (carriesShipping(exported) ? order.shipping_cents : 0);
 }
-
-export const lineTotalCents = (line: LineItem): number => line.price_cents * line.quantity - line.discount_cents + line.tax_cents;
 
 /**
  * Refunds an exported order by line units and/or shipping, or by an appeasement amount. Idempotent by
@@ -97,6 +98,9 @@ export function refund(state: StoreState, now: Date, input: RefundInput): Refund
       unitsByLine.set(line, units);
     });
     if (input.shipping === true) {
+      if (!carriesShipping(exported)) {
+        throw invalid('INVALID_REFUND_REQUEST', 'shipping', `order ${exported.id} carries no shipping: the first export of the pre-order does`);
+      }
       if (order.shipping_refunded) throw invalid('SHIPPING_ALREADY_REFUNDED', 'shipping', `the shipping of order ${exported.id} is already refunded`);
       refundShipping = true;
     }
@@ -104,6 +108,11 @@ export function refund(state: StoreState, now: Date, input: RefundInput): Refund
       amount += unitShare(lineTotalCents(line), line.quantity, line.refunded_quantity, line.refunded_quantity + units);
     }
     if (refundShipping) amount += order.shipping_cents;
+    // Appeasements already paid come out of the same total, so items and shipping cannot push past it.
+    const left = exportValue(order, exported, lines) - exported.refunded_cents;
+    if (amount > left) {
+      throw invalid('INVALID_REFUND_REQUEST', 'line_items', `the ${formatCents(amount)} asked exceeds the ${formatCents(left)} left to refund on order ${exported.id}`);
+    }
   }
 
   for (const [line, units] of unitsByLine) line.refunded_quantity += units;

@@ -28,7 +28,6 @@ export interface StoreIndex {
   preOrdersByReference: Map<string, PreOrder>;
   lineItems: Map<string, LineRef>;
   externalOrders: Map<string, { order: PreOrder; exported: ExportedOrder }>;
-  externalLineItems: Map<string, LineRef>;
   /** Lines of a SKU in placement order; entries before `head` are known not to be open any more. */
   linesBySku: Map<string, { queue: LineRef[]; head: number }>;
   fulfillmentOrdersById: Map<string, FulfillmentOrder>;
@@ -36,8 +35,13 @@ export interface StoreIndex {
   fulfillmentOrdersByReference: Map<string, FulfillmentOrder>;
   inventoryBySku: Map<string, InventoryLevel>;
   refundsByKey: Map<string, RefundRecord>;
-  /** Append-only log of pre-order updates in time order; an entry is live while its seq is the order's update_seq. */
+  /**
+   * Append-only log of pre-order updates in time order; an entry is live while its seq is the order's
+   * update_seq. Dead entries stay, so a cursor can still find where an order stood before it moved.
+   */
   updateLog: UpdateEntry[];
+  /** Every seq each pre-order has had in the update log, oldest first. */
+  updateSeqs: Map<string, number[]>;
 }
 
 export interface StoreState {
@@ -80,7 +84,6 @@ export function buildIndex(data: StoreData): StoreIndex {
     preOrdersByReference: new Map(),
     lineItems: new Map(),
     externalOrders: new Map(),
-    externalLineItems: new Map(),
     linesBySku: new Map(),
     fulfillmentOrdersById: new Map(),
     fulfillmentOrderPosition: new Map(),
@@ -88,6 +91,7 @@ export function buildIndex(data: StoreData): StoreIndex {
     inventoryBySku: new Map(),
     refundsByKey: new Map(),
     updateLog: [],
+    updateSeqs: new Map(),
   };
   for (const product of data.products) indexProduct(index, product);
   for (const variant of data.variants) indexVariant(index, variant);
@@ -96,7 +100,10 @@ export function buildIndex(data: StoreData): StoreIndex {
     indexPreOrder(index, order);
     for (const exported of order.exported_orders) indexExport(index, order, exported);
   });
-  index.updateLog = rebuiltUpdateLog(data.pre_orders);
+  index.updateLog = data.pre_orders
+    .map((order) => ({ seq: order.update_seq, at: Date.parse(order.updated_at), order }))
+    .sort((a, b) => a.seq - b.seq);
+  for (const entry of index.updateLog) index.updateSeqs.set(entry.order.id, [entry.seq]);
   data.fulfillment_orders.forEach((fo, position) => indexFulfillmentOrder(index, fo, position));
   for (const level of data.inventory) index.inventoryBySku.set(level.sku, level);
   for (const refund of data.refunds) index.refundsByKey.set(refundKey(refund.order, refund.id), refund);
@@ -135,7 +142,6 @@ export function indexPreOrder(index: StoreIndex, order: PreOrder): void {
   for (const line of order.line_items) {
     const ref = { order, line };
     index.lineItems.set(line.id, ref);
-    if (line.external_line_item_id) index.externalLineItems.set(line.external_line_item_id, ref);
     const bySku = index.linesBySku.get(line.sku);
     if (bySku) bySku.queue.push(ref);
     else index.linesBySku.set(line.sku, { queue: [ref], head: 0 });
@@ -144,10 +150,6 @@ export function indexPreOrder(index: StoreIndex, order: PreOrder): void {
 
 export function indexExport(index: StoreIndex, order: PreOrder, exported: ExportedOrder): void {
   index.externalOrders.set(exported.id, { order, exported });
-  for (const id of exported.line_item_ids) {
-    const ref = index.lineItems.get(id);
-    if (ref?.line.external_line_item_id) index.externalLineItems.set(ref.line.external_line_item_id, ref);
-  }
 }
 
 export function indexFulfillmentOrder(index: StoreIndex, fo: FulfillmentOrder, position: number): void {
@@ -157,26 +159,43 @@ export function indexFulfillmentOrder(index: StoreIndex, fo: FulfillmentOrder, p
   if (order) index.fulfillmentOrdersByReference.set(fulfillmentReference(order, fo.index), fo);
 }
 
-function rebuiltUpdateLog(orders: PreOrder[]): UpdateEntry[] {
-  return orders
-    .map((order) => ({ seq: order.update_seq, at: Date.parse(order.updated_at), order }))
-    .sort((a, b) => a.seq - b.seq);
-}
-
 /** Records that a pre-order changed now: moves its update time and its place in the update-time view. */
 export function touchPreOrder(state: StoreState, order: PreOrder, now: Date): void {
   state.data.counters.updates += 1;
   order.update_seq = state.data.counters.updates;
   order.updated_at = now.toISOString();
-  const log = state.index.updateLog;
-  log.push({ seq: order.update_seq, at: now.getTime(), order });
-  // Stale entries are skipped on read; compact once they outnumber the live ones.
-  if (log.length > 2 * state.data.pre_orders.length + 1024) state.index.updateLog = rebuiltUpdateLog(state.data.pre_orders);
+  state.index.updateLog.push({ seq: order.update_seq, at: now.getTime(), order });
+  const seqs = state.index.updateSeqs.get(order.id);
+  if (seqs) seqs.push(order.update_seq);
+  else state.index.updateSeqs.set(order.id, [order.update_seq]);
 }
 
-/** Live entries of the update log from the first one updated at or after `fromMs`, in update order. */
-export function* updatedSince(state: StoreState, fromMs: number, afterSeq = 0): Generator<PreOrder> {
+function positionOfSeq(log: readonly UpdateEntry[], seq: number): number {
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (log[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Pre-orders updated between `fromMs` and `toMs`, in update order, each once at its latest update. After a
+ * cursor, the page resumes where the cursor order first stood in this range: if it was updated since the
+ * last page it has moved to the end, and resuming from its new place would skip everything in between.
+ */
+export function* updatedBetween(state: StoreState, fromMs: number, toMs: number, after?: PreOrder): Generator<PreOrder> {
   const log = state.index.updateLog;
+  let afterSeq = 0;
+  for (const seq of after ? state.index.updateSeqs.get(after.id) ?? [] : []) {
+    const entry = log[positionOfSeq(log, seq)];
+    if (entry && entry.at >= fromMs) {
+      afterSeq = seq;
+      break;
+    }
+  }
   let lo = 0;
   let hi = log.length;
   while (lo < hi) {
@@ -187,7 +206,8 @@ export function* updatedSince(state: StoreState, fromMs: number, afterSeq = 0): 
   }
   for (let i = lo; i < log.length; i += 1) {
     const entry = log[i]!;
-    if (entry.order.update_seq === entry.seq && entry.seq > afterSeq) yield entry.order;
+    if (entry.at > toMs) return;
+    if (entry.order.update_seq === entry.seq) yield entry.order;
   }
 }
 

@@ -147,12 +147,12 @@ export function setBuySizes(waitlist: Waitlist, now: Date, variants: WaitlistInp
   waitlist.updated_at = now.toISOString();
 }
 
+const later = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
+
 /**
  * Applies the transitions the clock has reached: SCHEDULED → LIVE at `launch_date`, LIVE → PAUSED at
  * `scheduled_pause_date` (documented). Each takes effect at its own time, not at the time it is noticed.
  */
-const later = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
-
 export function applyDueTransitions(state: StoreState, now: Date): void {
   const nowMs = now.getTime();
   for (const waitlist of state.data.waitlists) {

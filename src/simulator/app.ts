@@ -37,6 +37,8 @@ const handlers = { ...publicHandlers, ...privateHandlers, ...controlHandlers } a
 
 // Not strict: `null` or `"x"` is valid JSON, and the schema then names what is wrong with it.
 const jsonBody = express.json({ limit: '10mb', strict: false });
+// A snapshot of the large-catalogue scenario is about 150 MB.
+const snapshotBody = express.json({ limit: '1gb', strict: false });
 
 const decodable = (path: string): boolean => {
   try {
@@ -115,7 +117,8 @@ function route(sim: Simulation, op: SpecOperation): RequestHandler[] {
     if (result.nextCursor) res.set('Link', nextLink(req, result.nextCursor));
     res.status(result.status).json({ meta: { result: 'success' }, data: result.data });
   };
-  return hasBody ? [admit, jsonBody, respond] : [admit, respond];
+    const parse = op.operation.operationId === 'importSnapshot' ? snapshotBody : jsonBody;
+  return hasBody ? [admit, parse, respond] : [admit, respond];
 }
 
 /** Builds the simulator: an Express app answering every operation of both specs from in-memory state. */

@@ -7,6 +7,16 @@ import { findScenario } from '../../scenarios/index.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from './present/private.ts';
 import { presentAvailability } from './present/public.ts';
 
+/** The latest time a store's state records; a clock behind it would break time-ordered indexes. */
+function latestTime(store: StoreState): number {
+  const times = [
+    ...store.data.waitlists.map((w) => w.updated_at),
+    ...store.data.pre_orders.map((o) => o.updated_at),
+    ...store.data.fulfillment_orders.map((fo) => fo.updated_at),
+  ];
+  return times.reduce((max, t) => Math.max(max, Date.parse(t)), 0);
+}
+
 /**
  * Presents every entity once, so a snapshot with dangling references or missing fields is refused at
  * import instead of failing later, request by request.
@@ -80,6 +90,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     byToken = new Map(next.map((s) => [s.data.settings.private_access_token, s]));
     // A manual clock restarts where the state ends; an injected or system clock keeps running.
     if (!injected && mode === 'manual') clock = createClock('manual', startsAt);
+    else if (clock.nowMs() < startsAt.getTime()) clock.set(startsAt);
   };
 
   const load = (name: string, nextSeed: number): void => {
@@ -123,9 +134,12 @@ export function createSimulation(options: SimulationOptions): Simulation {
           return { data: copy, index: buildIndex(copy) };
         });
         if (next.length === 0) throw new Error('a snapshot needs at least one store');
+        if (!findScenario(snapshot.scenario)) throw new Error(`unknown scenario ${snapshot.scenario}`);
+        const clockMs = Date.parse(snapshot.clock.now);
         for (const store of next) {
-          if (typeof store.data.settings.public_api_key !== 'string') throw new Error('a store has no credentials');
           checkIntegrity(store);
+          const latest = latestTime(store);
+          if (!(clockMs >= latest)) throw new Error(`the clock ${snapshot.clock.now} is before the state's latest time ${new Date(latest).toISOString()}`);
         }
       } catch (error) {
         throw new DomainError('invalid', 'INVALID_SNAPSHOT', `the snapshot cannot be loaded: ${(error as Error).message}`, [

@@ -27,6 +27,9 @@ function makeAjv(coerce: boolean): Ajv2020 {
     allowUnionTypes: true,
   });
   addFormats(ajv);
+  // RFC 3339 allows a leap second (`:60`) that JavaScript dates cannot hold; such a time is refused as input.
+  const rfc3339 = ajv.formats['date-time'] as { validate: (s: string) => boolean } | undefined;
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => (rfc3339?.validate(s) ?? true) && Number.isFinite(Date.parse(s)) });
   const specs = loadSpecs();
   ajv.addSchema(specs.purpleDot, SPEC_IDS.purpleDot);
   ajv.addSchema(specs.simulator, SPEC_IDS.simulator);

@@ -354,10 +354,13 @@ export function changedSkus(before: View, after: View): string[] {
 
 /** Every invariant of the brief; the SKU unit counts are asked only for `skus` (the ones this run touched). */
 export async function checkInvariants(run: Run, model: Model, view: View, skus: Iterable<string>): Promise<void> {
-  // Waitlists: available never negative, committed never above the buy size.
+  // Waitlists: available is what is left of the buy size, never negative; committed never above the buy size.
+  // (The simulator clamps available at 0, so "available >= 0" alone could not fail: compare with the difference.)
   for (const waitlist of view.waitlists) {
     for (const v of waitlist.availability.variants) {
       run.check(v.available === null || v.available >= 0, () => `waitlist ${waitlist.id} variant ${v.sku}: available ${v.available} < 0`);
+      run.check(v.available === null || v.buy_size === null || v.available === v.buy_size - v.committed,
+        () => `waitlist ${waitlist.id} variant ${v.sku}: available ${v.available} != buy_size ${v.buy_size} - committed ${v.committed}`);
       run.check(v.buy_size === null || v.committed <= v.buy_size, () => `waitlist ${waitlist.id} variant ${v.sku}: committed ${v.committed} > buy_size ${v.buy_size}`);
     }
   }

@@ -1,6 +1,5 @@
 import type { components } from '../../../generated/purple-dot.ts';
-import { formatCents } from '../../domain/money.ts';
-import { lineTotalCents } from '../../domain/refunds.ts';
+import { formatCents, lineTotalCents } from '../../domain/money.ts';
 import { fulfillmentReference, type StoreState } from '../../domain/store.ts';
 import type { Fulfillment, FulfillmentOrder, LineItem, PreOrder, Waitlist } from '../../domain/types.ts';
 import { unitsLeft } from '../../domain/waitlists.ts';

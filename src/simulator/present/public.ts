@@ -1,8 +1,7 @@
 import type { components } from '../../../generated/purple-dot.ts';
 import { variantsOf } from '../../domain/catalogue.ts';
-import { formatCents } from '../../domain/money.ts';
+import { formatCents, lineTotalCents } from '../../domain/money.ts';
 import { productState, productUnitsLeft, variantState, variantUnitsLeft } from '../../domain/preorder-state.ts';
-import { lineTotalCents } from '../../domain/refunds.ts';
 import type { StoreState } from '../../domain/store.ts';
 import type { PreOrder, Product, Variant, Waitlist } from '../../domain/types.ts';
 import { openWaitlistForVariant } from '../../domain/waitlists.ts';

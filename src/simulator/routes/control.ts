@@ -34,7 +34,7 @@ export const controlHandlers: Handlers<operations> = {
   },
   exportSnapshot: ({ sim }) => ({ status: 200, data: sim.snapshot() }),
   importSnapshot: ({ sim, body }) => {
-    sim.restore(body as unknown as Snapshot);
+    sim.restore(body);
     return status(sim);
   },
   placePreOrder: ({ store, body, now }) => {

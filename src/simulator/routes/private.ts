@@ -1,19 +1,14 @@
 import type { operations } from '../../../generated/purple-dot.ts';
 import { setInventory } from '../../domain/exports.ts';
 import { fulfil, getFulfillmentOrder } from '../../domain/fulfillment.ts';
-import { countPreOrders, listFulfillmentOrders, listPreOrders, listWaitlists, type Page } from '../../domain/queries.ts';
+import { countPreOrders, listFulfillmentOrders, listPreOrders, listWaitlists } from '../../domain/queries.ts';
+import { cursor } from '../present/page.ts';
 import { refund } from '../../domain/refunds.ts';
 import { unitsAt } from '../../domain/store.ts';
 import type { Handlers } from '../handler.ts';
 import { presentFulfillment, presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
 
 type PrivateOperations = Pick<operations, 'listWaitlists' | 'listPreOrders' | 'countPreOrders' | 'countSkuUnits' | 'updateInventory' | 'listFulfillmentOrders' | 'getFulfillmentOrder' | 'createFulfillment' | 'createRefund'>;
-
-/** The cursor fields every list carries next to its items (third-party observation, see PageInfo). */
-function cursor<T extends { id: string }>(page: Page<T>): { has_more: boolean; starting_after: string | null } {
-  const last = page.items[page.items.length - 1];
-  return { has_more: page.has_more, starting_after: page.has_more && last ? last.id : null };
-}
 
 export const privateHandlers: Handlers<PrivateOperations> = {
   listWaitlists: ({ store, query }) => {

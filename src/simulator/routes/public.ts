@@ -4,6 +4,7 @@ import { notFound } from '../../domain/errors.ts';
 import { listShopperPreOrders } from '../../domain/queries.ts';
 import { isOpen } from '../../domain/waitlists.ts';
 import type { Handlers } from '../handler.ts';
+import { cursor } from '../present/page.ts';
 import {
   presentAvailability, presentProductState, presentPublicWaitlist, presentShopperPreOrder, presentVariantState,
 } from '../present/public.ts';
@@ -30,11 +31,7 @@ export const publicHandlers: Handlers<PublicOperations> = {
   }),
   listShopperPreOrders: ({ store, query }) => {
     const page = listShopperPreOrders(store, query.email, query.limit ?? 10, query.starting_after);
-    const last = page.items[page.items.length - 1];
-    return {
-      status: 200,
-      data: { orders: page.items.map(presentShopperPreOrder), has_more: page.has_more, starting_after: page.has_more ? last!.id : null },
-      nextCursor: page.has_more ? last!.id : null,
-    };
+    const info = cursor(page);
+    return { status: 200, data: { orders: page.items.map(presentShopperPreOrder), ...info }, nextCursor: info.starting_after };
   },
 };
