@@ -1,5 +1,5 @@
 import { DomainError, invalid } from './errors.ts';
-import { emailKey, updatedBetween, type StoreState } from './store.ts';
+import { emailKey, rememberServedCursor, servedCursor, updatedBetween, type StoreState } from './store.ts';
 import type { FulfillmentOrder, LineStatus, PreOrder, Waitlist } from './types.ts';
 
 export interface Page<T> {
@@ -86,14 +86,18 @@ function checkExclusive(filter: PreOrderFilter): void {
  * filters allow, so a page costs what it returns plus what the other filters skip.
  */
 function candidates(state: StoreState, filter: PreOrderFilter, after: PreOrder | undefined): Iterable<PreOrder> {
-  if (filter.updated_at_min !== undefined) {
-    const toMs = filter.updated_at_max ? Date.parse(filter.updated_at_max) : Infinity;
-    return updatedBetween(state, Date.parse(filter.updated_at_min), toMs, after);
-  }
+  const range = updateRange(filter);
+  if (range) return updatedBetween(state, range.fromMs, range.toMs, after ? servedCursor(state, after, range.fromMs, range.toMs) : 0);
   const list = narrowest(state, filter);
   const fromTime = filter.created_at_min ? firstAtOrAfter(list, Date.parse(filter.created_at_min), (o) => o.created_at) : 0;
   const fromCursor = after ? firstAfter(list, after) : 0;
   return fromIndex(list, Math.max(fromTime, fromCursor));
+}
+
+/** The update-time window that switches the list to update order, when `updated_at_min` is given. */
+function updateRange(filter: PreOrderFilter): { fromMs: number; toMs: number } | undefined {
+  if (filter.updated_at_min === undefined) return undefined;
+  return { fromMs: Date.parse(filter.updated_at_min), toMs: filter.updated_at_max ? Date.parse(filter.updated_at_max) : Infinity };
 }
 
 const bySeq = (orders: Iterable<PreOrder>): PreOrder[] => [...new Set(orders)].sort((a, b) => a.seq - b.seq);
@@ -127,7 +131,11 @@ export function listPreOrders(state: StoreState, filter: PreOrderFilter, limit: 
   checkExclusive(filter);
   const after = startingAfter !== undefined ? state.index.preOrdersById.get(startingAfter) : undefined;
   if (startingAfter !== undefined && !after) throw badCursor(startingAfter);
-  return takePage(candidates(state, filter, after), limit, preOrderPredicate(filter));
+  const page = takePage(candidates(state, filter, after), limit, preOrderPredicate(filter));
+  const range = updateRange(filter);
+  const last = page.items[page.items.length - 1];
+  if (range && page.has_more && last) rememberServedCursor(state, last, range.fromMs, range.toMs);
+  return page;
 }
 
 export function countPreOrders(state: StoreState, filter: PreOrderFilter): number {

@@ -98,10 +98,10 @@ export function refund(state: StoreState, now: Date, input: RefundInput): Refund
       unitsByLine.set(line, units);
     });
     if (input.shipping === true) {
+      if (order.shipping_refunded) throw invalid('SHIPPING_ALREADY_REFUNDED', 'shipping', `the shipping of order ${exported.id} is already refunded`);
       if (!carriesShipping(exported)) {
         throw invalid('INVALID_REFUND_REQUEST', 'shipping', `order ${exported.id} carries no shipping: the first export of the pre-order does`);
       }
-      if (order.shipping_refunded) throw invalid('SHIPPING_ALREADY_REFUNDED', 'shipping', `the shipping of order ${exported.id} is already refunded`);
       refundShipping = true;
     }
     for (const [line, units] of unitsByLine) {

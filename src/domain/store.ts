@@ -40,8 +40,12 @@ export interface StoreIndex {
    * update_seq. Dead entries stay, so a cursor can still find where an order stood before it moved.
    */
   updateLog: UpdateEntry[];
-  /** Every seq each pre-order has had in the update log, oldest first. */
-  updateSeqs: Map<string, number[]>;
+  /**
+   * Where each page in update order ended: the update seq its last pre-order had when served, keyed by that
+   * pre-order's ID and the time range. If that pre-order changes before the next page is asked for, it has
+   * moved to the end, and the next page still resumes where the last one stopped.
+   */
+  servedUpdateCursors: Map<string, number>;
 }
 
 export interface StoreState {
@@ -91,7 +95,7 @@ export function buildIndex(data: StoreData): StoreIndex {
     inventoryBySku: new Map(),
     refundsByKey: new Map(),
     updateLog: [],
-    updateSeqs: new Map(),
+    servedUpdateCursors: new Map(),
   };
   for (const product of data.products) indexProduct(index, product);
   for (const variant of data.variants) indexVariant(index, variant);
@@ -103,7 +107,6 @@ export function buildIndex(data: StoreData): StoreIndex {
   index.updateLog = data.pre_orders
     .map((order) => ({ seq: order.update_seq, at: Date.parse(order.updated_at), order }))
     .sort((a, b) => a.seq - b.seq);
-  for (const entry of index.updateLog) index.updateSeqs.set(entry.order.id, [entry.seq]);
   data.fulfillment_orders.forEach((fo, position) => indexFulfillmentOrder(index, fo, position));
   for (const level of data.inventory) index.inventoryBySku.set(level.sku, level);
   for (const refund of data.refunds) index.refundsByKey.set(refundKey(refund.order, refund.id), refund);
@@ -165,37 +168,11 @@ export function touchPreOrder(state: StoreState, order: PreOrder, now: Date): vo
   order.update_seq = state.data.counters.updates;
   order.updated_at = now.toISOString();
   state.index.updateLog.push({ seq: order.update_seq, at: now.getTime(), order });
-  const seqs = state.index.updateSeqs.get(order.id);
-  if (seqs) seqs.push(order.update_seq);
-  else state.index.updateSeqs.set(order.id, [order.update_seq]);
 }
 
-function positionOfSeq(log: readonly UpdateEntry[], seq: number): number {
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (log[mid]!.seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Pre-orders updated between `fromMs` and `toMs`, in update order, each once at its latest update. After a
- * cursor, the page resumes where the cursor order first stood in this range: if it was updated since the
- * last page it has moved to the end, and resuming from its new place would skip everything in between.
- */
-export function* updatedBetween(state: StoreState, fromMs: number, toMs: number, after?: PreOrder): Generator<PreOrder> {
+/** Pre-orders updated between `fromMs` and `toMs`, in update order, each once at its latest update, after `afterSeq`. */
+export function* updatedBetween(state: StoreState, fromMs: number, toMs: number, afterSeq: number): Generator<PreOrder> {
   const log = state.index.updateLog;
-  let afterSeq = 0;
-  for (const seq of after ? state.index.updateSeqs.get(after.id) ?? [] : []) {
-    const entry = log[positionOfSeq(log, seq)];
-    if (entry && entry.at >= fromMs) {
-      afterSeq = seq;
-      break;
-    }
-  }
   let lo = 0;
   let hi = log.length;
   while (lo < hi) {
@@ -209,6 +186,24 @@ export function* updatedBetween(state: StoreState, fromMs: number, toMs: number,
     if (entry.at > toMs) return;
     if (entry.order.update_seq === entry.seq) yield entry.order;
   }
+}
+
+const SERVED_CURSORS_KEPT = 10_000;
+
+const servedKey = (orderId: string, fromMs: number, toMs: number): string => `${orderId}|${fromMs}|${toMs}`;
+
+/** Remembers where a page in update order ended (see servedUpdateCursors). */
+export function rememberServedCursor(state: StoreState, order: PreOrder, fromMs: number, toMs: number): void {
+  const cursors = state.index.servedUpdateCursors;
+  const key = servedKey(order.id, fromMs, toMs);
+  cursors.delete(key);
+  cursors.set(key, order.update_seq);
+  if (cursors.size > SERVED_CURSORS_KEPT) cursors.delete(cursors.keys().next().value!);
+}
+
+/** The update seq to resume after: where the page that ended with `order` stopped, else its current place. */
+export function servedCursor(state: StoreState, order: PreOrder, fromMs: number, toMs: number): number {
+  return state.index.servedUpdateCursors.get(servedKey(order.id, fromMs, toMs)) ?? order.update_seq;
 }
 
 /** Appends a point to a SKU's unit history so counts can be answered as of any past moment. */
