@@ -1,7 +1,8 @@
 import { ScenarioBuilder } from './builder.ts';
 import type { Scenario } from './types.ts';
 
-const ORDERS = 100_000;
+/** The issue asks for 100,000 pre-orders; tests hold the scenario to it. */
+export const LARGE_CATALOGUE_ORDERS = 100_000;
 
 export const largeCatalogue: Scenario = {
   name: 'large-catalogue',
@@ -15,7 +16,7 @@ export const largeCatalogue: Scenario = {
     // A small pool of shoppers keeps faker off the per-order path; 100,000 orders reuse 500 people.
     const shoppers = Array.from({ length: 500 }, () => b.shopper());
     b.daysBefore(58);
-    for (let i = 0; i < ORDERS; i += 1) {
+    for (let i = 0; i < LARGE_CATALOGUE_ORDERS; i += 1) {
       const order = b.placeFor(shoppers[i % shoppers.length]!, [{ variant_id: variants[(i * 7) % variants.length]!.id, quantity: 1 + (i % 2) }]);
       if (i % 50 === 0) b.cancel(order);
       b.minutes(0.5);
