@@ -181,9 +181,11 @@ export interface paths {
          * List pre-orders
          * @description The store's pre-orders, paginated by cursor (documented). Ordered oldest first by creation; with
          *     `updated_at_min` the order switches to update time, oldest update first (third-party observation).
-         *     In update order a pre-order that changes moves to the end; if the last pre-order of a page changes
-         *     before the next page is asked for, the next page still resumes where the last one stopped, and the
-         *     changed pre-order appears again at the end, so paging to the end misses nothing (inferred).
+         *     In update order a pre-order that changes moves to the end. If the last pre-order of a page changes
+         *     before the next page is asked for, the next page still resumes where that page stopped and the changed
+         *     pre-order appears again at the end, so one client paging to the end misses nothing. The simulator
+         *     remembers the latest page that ended on each pre-order, so two clients paging the same window at
+         *     once, both ending pages on the same pre-order while it changes, can still miss orders (inferred).
          *     Every change to a pre-order (placement, cancellation, export, refund) moves its update time (inferred:
          *     the object has no `updated_at` field, yet the filter works; third-party observation).
          *     `all_line_items` and `some_line_item` must not be combined (documented); combining them answers 400
@@ -895,7 +897,7 @@ export interface components {
             }[];
             /** @description Refund the order's shipping; once per order (documented). */
             shipping?: boolean;
-            /** @description Appeasement amount, a positive decimal string (documented). */
+            /** @description Appeasement amount, a positive decimal string (documented; at most 12 integer digits, inferred). */
             amount?: string;
             /** @description Appeasement currency; must be the order's presentment currency (documented). */
             currency?: string;

@@ -15,6 +15,9 @@ export interface Clock {
   advance(ms: number): void;
 }
 
+/** The last moment an RFC 3339 timestamp can name (9999-12-31T23:59:59.999Z). */
+const LAST_MS = 253_402_300_799_999;
+
 export function createClock(mode: ClockMode, start: Date, systemNow: () => number = Date.now): Clock {
   let manualMs = start.getTime();
   let offsetMs = 0;
@@ -27,7 +30,7 @@ export function createClock(mode: ClockMode, start: Date, systemNow: () => numbe
     now: () => new Date(read()),
     set(to: Date) {
       const target = to.getTime();
-      if (!Number.isFinite(target)) throw invalid('INVALID_REQUEST', 'now', 'is not a time');
+      if (!Number.isFinite(target) || target > LAST_MS) throw invalid('INVALID_REQUEST', 'now', 'must be a time before year 10000');
       const current = read();
       if (target < current) {
         throw conflict('CLOCK_BACKWARDS', 'now', `must not be before the current time ${new Date(current).toISOString()}`);
@@ -40,6 +43,7 @@ export function createClock(mode: ClockMode, start: Date, systemNow: () => numbe
     },
     advance(ms: number) {
       if (!Number.isFinite(ms) || ms < 0) throw invalid('INVALID_REQUEST', 'seconds', 'must be a finite number >= 0');
+      if (read() + ms > LAST_MS) throw invalid('INVALID_REQUEST', 'seconds', 'would move the clock past year 9999');
       if (mode === 'manual') manualMs += ms;
       else offsetMs += ms;
       floorMs = Math.max(floorMs, read());

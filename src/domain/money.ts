@@ -12,7 +12,8 @@ export const parseCents = (text: string): number | null => {
   const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(text);
   if (!match) return null;
   const [, whole = '0', fraction = ''] = match;
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+  return Number.isSafeInteger(cents) ? cents : null;
 };
 
 /** The share of `totalCents` that units `from..to` of `quantity` carry, so shares always add up to the total. */

@@ -100,6 +100,8 @@ function updateRange(filter: PreOrderFilter): { fromMs: number; toMs: number } |
   return { fromMs: Date.parse(filter.updated_at_min), toMs: filter.updated_at_max ? Date.parse(filter.updated_at_max) : Infinity };
 }
 
+const NARROW_LIMIT = 5_000;
+
 const bySeq = (orders: Iterable<PreOrder>): PreOrder[] => [...new Set(orders)].sort((a, b) => a.seq - b.seq);
 
 /** The smallest list, in creation order, that holds every pre-order the filters can match. */
@@ -108,7 +110,11 @@ function narrowest(state: StoreState, filter: PreOrderFilter): readonly PreOrder
   if (references) return bySeq(references.flatMap((r) => state.index.preOrdersByReference.get(r) ?? []));
   if (filter.email !== undefined) return state.index.preOrdersByEmail.get(emailKey(filter.email)) ?? [];
   const skus = splitList(filter.skus);
-  if (skus) return bySeq(skus.flatMap((sku) => state.index.linesBySku.get(sku)?.queue.map((ref) => ref.order) ?? []));
+  if (skus) {
+    const queues = skus.map((sku) => state.index.linesBySku.get(sku)?.queue ?? []);
+    // Collecting and sorting costs more than scanning once the SKUs cover much of the store.
+    if (queues.reduce((n, q) => n + q.length, 0) <= NARROW_LIMIT) return bySeq(queues.flatMap((q) => q.map((ref) => ref.order)));
+  }
   return state.data.pre_orders;
 }
 
@@ -134,7 +140,7 @@ export function listPreOrders(state: StoreState, filter: PreOrderFilter, limit: 
   const page = takePage(candidates(state, filter, after), limit, preOrderPredicate(filter));
   const range = updateRange(filter);
   const last = page.items[page.items.length - 1];
-  if (range && page.has_more && last) rememberServedCursor(state, last, range.fromMs, range.toMs);
+  if (range && last) rememberServedCursor(state, last, range.fromMs, range.toMs);
   return page;
 }
 

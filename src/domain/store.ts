@@ -208,7 +208,9 @@ export function servedCursor(state: StoreState, order: PreOrder, fromMs: number,
 
 /** Appends a point to a SKU's unit history so counts can be answered as of any past moment. */
 export function recordUnits(state: StoreState, sku: string, now: Date, open: number, canceled: number, exported: number): void {
-  const history = (state.data.unit_history[sku] ??= []);
+  // SKUs are client input: an own-property check keeps `constructor` and friends from reading the prototype.
+  if (!Object.hasOwn(state.data.unit_history, sku)) state.data.unit_history[sku] = [];
+  const history = state.data.unit_history[sku]!;
   const last = history[history.length - 1];
   const at = now.getTime();
   const base: [number, number, number] = last ? [last[1], last[2], last[3]] : [0, 0, 0];
@@ -218,7 +220,7 @@ export function recordUnits(state: StoreState, sku: string, now: Date, open: num
 }
 
 export function unitsAt(state: StoreState, sku: string, atMs: number): { open: number; canceled: number; exported: number } {
-  const history = state.data.unit_history[sku] ?? [];
+  const history = Object.hasOwn(state.data.unit_history, sku) ? state.data.unit_history[sku]! : [];
   let lo = 0;
   let hi = history.length;
   while (lo < hi) {

@@ -97,3 +97,63 @@ describe('snapshot import', () => {
   });
 });
 
+
+describe('SKUs that look like object properties', () => {
+  it('counts units of a SKU named constructor like any unknown SKU', async () => {
+    const h = await fresh('on-preorder');
+    for (const sku of ['constructor', 'hasOwnProperty', '__proto__']) {
+      const res = await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${sku}`);
+      expect(res.status, sku).toBe(200);
+      expect(res.body.data).toMatchObject({ sku, open_units: 0, canceled_units: 0, exported_units: 0 });
+    }
+  });
+});
+
+describe('the end of time', () => {
+  it('refuses to advance the clock past year 9999 and keeps its time', async () => {
+    const h = await fresh('on-preorder');
+    const last = '9999-12-31T23:59:59.000Z';
+    expect((await h.control('PUT', '/__sim/clock', { now: last })).status).toBe(200);
+    const res = await h.control('POST', '/__sim/clock/advance', { seconds: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('seconds');
+    expect((await h.control('GET', '/__sim/clock')).body.data.now).toBe(last);
+  });
+});
+
+describe('paging by update time to the end and polling again', () => {
+  it('finds a change to the last pre-order served when polling after the final page', async () => {
+    const h = await fresh('on-preorder');
+    const since = { updated_at_min: '2000-01-01T00:00:00.000Z' };
+    const all = await listAll(h, since);
+    const last = all[all.length - 1];
+    const open = all.find((o) => o.id !== last.id && o.line_items.some((l: { cancelled: boolean }) => !l.cancelled))!;
+    const line = open.line_items.find((l: { cancelled: boolean }) => !l.cancelled);
+    expect((await cancel(h, open, { reason: 'CUSTOMER', line_item_ids: [line.id] })).status).toBe(200);
+    const poll = await h.privateGet('/admin/api/v1/pre-orders', { ...since, starting_after: last.id });
+    expect(poll.body.data.orders.map((o: { id: string }) => o.id)).toEqual([open.id]);
+  });
+});
+
+describe('snapshot import checks the state holds together', () => {
+  type Store = { [key: string]: any };
+  const storeOf = (snap: { stores: Record<string, Store> }): Store => Object.values(snap.stores)[0]!;
+  const cases: [string, string, (store: Store) => void][] = [
+    ['ready-to-fulfil', 'an exported order naming a line that does not exist', (s) => { s.pre_orders[0].exported_orders[0].line_item_ids = ['nope']; }],
+    ['on-preorder', 'a waitlist of an unknown product', (s) => { s.waitlists[0].product_id = 'nope'; }],
+    ['on-preorder', 'a variant of an unknown product', (s) => { s.variants[0].product_id = 'nope'; }],
+    ['on-preorder', 'pre-orders out of creation order', (s) => { s.pre_orders.reverse(); }],
+    ['on-preorder', 'an update counter below the updates in use', (s) => { s.counters.updates = 0; }],
+    ['on-preorder', 'an ID counter that would hand out IDs again', (s) => { s.counters.ids = 0; }],
+  ];
+  it.each(cases)('refuses a %s snapshot with %s, keeping the current state', async (scenario, _what, spoil) => {
+    const h = await fresh(scenario);
+    const good = await snapshot(h);
+    const bad = structuredClone(good);
+    spoil(storeOf(bad));
+    const res = await h.request('PUT', '/__sim/snapshot', { body: bad });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('INVALID_SNAPSHOT');
+    expect(await snapshot(h)).toEqual(good);
+  });
+});
