@@ -1,7 +1,7 @@
 import { cancelLines } from './pre-orders.ts';
 import type { StoreState } from './store.ts';
 import type { Waitlist, WaitlistState } from './types.ts';
-import { applyDueTransitions, checkAllocations, getWaitlist, setBuySizes, transitionWaitlist } from './waitlists.ts';
+import { applyDueTransitions, checkAllocations, getWaitlist, isoTime, setBuySizes, transitionWaitlist } from './waitlists.ts';
 
 export interface WaitlistChange {
   state?: WaitlistState;
@@ -19,8 +19,8 @@ export function changeWaitlist(state: StoreState, now: Date, id: string, change:
   if (change.variants) checkAllocations(state, waitlist.product_id, change.variants);
   const before = structuredClone(waitlist);
   try {
-    if (change.launch_date !== undefined) waitlist.launch_date = change.launch_date;
-    if (change.scheduled_pause_date !== undefined) waitlist.scheduled_pause_date = change.scheduled_pause_date;
+    if (change.launch_date !== undefined) waitlist.launch_date = isoTime(change.launch_date);
+    if (change.scheduled_pause_date !== undefined) waitlist.scheduled_pause_date = change.scheduled_pause_date === null ? null : isoTime(change.scheduled_pause_date);
     if (change.variants) setBuySizes(waitlist, now, change.variants);
     if (change.state) transitionWaitlist(state, now, waitlist, change.state);
   } catch (error) {

@@ -71,6 +71,10 @@ export function checkAllocations(state: StoreState, productId: string, variants:
   });
 }
 
+/** Times are kept in one form, UTC with milliseconds, whatever offset or precision they arrived in. */
+export const isoTime = (time: string): string => new Date(time).toISOString();
+const isoOrNull = (time: string | null | undefined): string | null => (time ? isoTime(time) : null);
+
 export function createWaitlist(state: StoreState, now: Date, input: WaitlistInput): Waitlist {
   const product = getProduct(state, input.product_id);
   checkAllocations(state, product.id, input.variants);
@@ -90,10 +94,10 @@ export function createWaitlist(state: StoreState, now: Date, input: WaitlistInpu
     state: target,
     created_at: at,
     updated_at: at,
-    launch_date: input.launch_date ?? (target === 'LIVE' ? at : null),
-    scheduled_pause_date: input.scheduled_pause_date ?? null,
-    earliest_ship_date: input.earliest_ship_date,
-    latest_ship_date: input.latest_ship_date,
+    launch_date: isoOrNull(input.launch_date) ?? (target === 'LIVE' ? at : null),
+    scheduled_pause_date: isoOrNull(input.scheduled_pause_date),
+    earliest_ship_date: isoTime(input.earliest_ship_date),
+    latest_ship_date: isoTime(input.latest_ship_date),
     display_dispatch_date: input.display_dispatch_date ?? dispatchText(input.earliest_ship_date, input.latest_ship_date),
     labels: input.labels ?? [],
     allocations: input.variants.map((v) => ({ variant_id: v.variant_id, buy_size: v.buy_size, committed: 0 })),

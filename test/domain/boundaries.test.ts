@@ -157,3 +157,19 @@ describe('snapshot import checks the state holds together', () => {
     expect(await snapshot(h)).toEqual(good);
   });
 });
+
+describe('times given with an offset', () => {
+  it('are kept and shown in UTC with milliseconds', async () => {
+    const h = await fresh('on-preorder');
+    const product = h.sim.state.defaultStore().data.products[0]!;
+    const res = await h.control('POST', '/__sim/waitlists', {
+      product_id: product.id,
+      earliest_ship_date: '2026-03-01T10:00:00+02:00',
+      latest_ship_date: '2026-03-15T10:00:00.5+02:00',
+      variants: [{ variant_id: product.variant_ids[0], buy_size: 1 }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data.earliest_ship_date).toBe('2026-03-01T08:00:00.000Z');
+    expect(res.body.data.latest_ship_date).toBe('2026-03-15T08:00:00.500Z');
+  });
+});
