@@ -5,7 +5,9 @@ import { DomainError } from '../domain/errors.ts';
 import type { StoreState } from '../domain/store.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED } from '../../scenarios/index.ts';
 import { authenticatePrivate, authenticatePublic, authenticateShopper } from './auth.ts';
+import type { operations as PurpleDotOperations } from '../../generated/purple-dot.ts';
 import { errorHandler, unknownRoute } from './errors.ts';
+import type { Handlers } from './handler.ts';
 import { controlHandlers } from './routes/control.ts';
 import { privateHandlers } from './routes/private.ts';
 import { publicHandlers } from './routes/public.ts';
@@ -31,9 +33,11 @@ export interface Simulator {
   listen(port?: number, host?: string): Promise<RunningSimulator>;
 }
 
+// Typed against the whole generated contract, so an operation added to the spec without a handler fails tsc.
+const vendorHandlers: Handlers<PurpleDotOperations> = { ...publicHandlers, ...privateHandlers };
 // Each handler is typed against its own operation; here they are only looked up by operationId.
 type AnyHandler = (input: never) => { status: number; data: unknown; nextCursor?: string | null };
-const handlers = { ...publicHandlers, ...privateHandlers, ...controlHandlers } as unknown as Record<string, AnyHandler>;
+const handlers = { ...vendorHandlers, ...controlHandlers } as unknown as Record<string, AnyHandler>;
 
 // Not strict: `null` or `"x"` is valid JSON, and the schema then names what is wrong with it.
 const jsonBody = express.json({ limit: '10mb', strict: false });
