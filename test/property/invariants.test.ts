@@ -1,7 +1,9 @@
 /**
  * Property-based invariants: random short sequences of control and API operations on one simulator, reset
  * between sequences, with every invariant checked after every step against a model of what the sequence did.
- * Set FAST_CHECK_SEED to replay a run.
+ * The seed is fixed so that a run of `npm test` (and so CI) is reproducible: a red run is a regression, not
+ * the luck of the draw. Set FAST_CHECK_SEED to another number to explore, or to `random` for a fresh seed
+ * each run (fast-check prints the seed of any failure, which FAST_CHECK_SEED then replays).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -14,10 +16,31 @@ import {
 const SEQUENCES_PER_SCENARIO = 500;
 const sequences = fc.array(opArbitrary, { minLength: 5, maxLength: 15 });
 
+const DEFAULT_SEED = 20260115;
 const envSeed = process.env.FAST_CHECK_SEED;
+const baseSeed = envSeed === 'random' ? undefined : envSeed !== undefined && envSeed !== '' ? Number(envSeed) : DEFAULT_SEED;
+
+/**
+ * Sequences that once failed, replayed before the random ones whatever the seed.
+ * Shipping refunded on the second export of a pre-order (only the first carries shipping).
+ */
+const KNOWN_COUNTEREXAMPLES: Op[][] = [
+  [
+    { kind: 'place', email: 0, lines: [{ variant: 0, quantity: 1 }, { variant: 24, quantity: 1 }] },
+    { kind: 'inventory', sku: 0, units: 5 },
+    { kind: 'inventory', sku: 892, units: 6 },
+    { kind: 'place', email: 0, lines: [{ variant: 0, quantity: 1 }] },
+    { kind: 'cancel', order: 0, line: null },
+    { kind: 'advanceClock', seconds: 0 },
+    { kind: 'refund', line: 935, shipping: true, key: 0 },
+    { kind: 'moveWaitlist', waitlist: 0, state: 'LIVE' },
+  ],
+];
+
 const parameters = (offset: number): fc.Parameters<[Op[]]> => ({
   numRuns: SEQUENCES_PER_SCENARIO,
-  ...(envSeed !== undefined && envSeed !== '' ? { seed: Number(envSeed) + offset } : {}),
+  examples: KNOWN_COUNTEREXAMPLES.map((ops) => [ops]),
+  ...(baseSeed !== undefined ? { seed: baseSeed + offset } : {}),
 });
 
 async function runSequence(h: Harness, fixture: Fixture, ops: Op[]): Promise<void> {

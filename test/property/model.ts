@@ -307,7 +307,9 @@ export async function apply(run: Run, fixture: Fixture, model: Model, view: View
     case 'refund': {
       const exported = view.orders.flatMap((o) => o.line_items.flatMap((l) => {
         const external = o.exported_orders.find((e) => e.line_items.some((x) => x.id === l.id));
-        return l.shopify_line_item_id && external ? [{ order: external.id, line: l.shopify_line_item_id }] : [];
+        // Only the first export of a pre-order carries its shipping, so only there can shipping be refunded.
+        const carriesShipping = external === o.exported_orders[0];
+        return l.shopify_line_item_id && external ? [{ order: external.id, line: l.shopify_line_item_id, carriesShipping }] : [];
       }));
       const target = op.line === 'unknown' ? undefined : pick(exported, op.line);
       const body: Record<string, unknown> = { id: `refund-${op.key}`, order: target?.order ?? UNKNOWN_EXTERNAL_ORDER_ID };
@@ -315,11 +317,14 @@ export async function apply(run: Run, fixture: Fixture, model: Model, view: View
       if (op.shipping || !target) body.shipping = true;
       const reply = await run.send('POST', '/admin/api/v1/refund', { body, private: true });
       run.trace.push(`refund ${JSON.stringify(body)} -> ${reply.status} ${reply.body?.error?.code ?? ''}`);
+      const shippingElsewhere = target !== undefined && body.shipping === true && !target.carriesShipping;
       const allowed: Record<number, readonly string[] | 'any'> = {
-        201: 'any',
         400: ['NOT_ENOUGH_ITEMS_LEFT_TO_REFUND', 'SHIPPING_ALREADY_REFUNDED'],
         409: ['IDEMPOTENCY_KEY_REUSED'],
       };
+      // A refund of shipping on a later export never succeeds: no earlier identical request can have been kept to replay.
+      if (shippingElsewhere) allowed[400] = [...(allowed[400] as string[]), 'INVALID_REFUND_REQUEST'];
+      else allowed[201] = 'any';
       if (!target) allowed[404] = ['UNKNOWN_ORDER'];
       run.expectOutcome('refund', reply, allowed);
       return [];
