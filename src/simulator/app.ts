@@ -13,6 +13,7 @@ import { privateHandlers } from './routes/private.ts';
 import { publicHandlers } from './routes/public.ts';
 import { createSimulation, type Simulation } from './simulation.ts';
 import { listOperations, type SpecOperation } from './spec.ts';
+import { answerTransportErrors } from './transport-errors.ts';
 import { validatorFor } from './validate.ts';
 
 export interface SimulatorOptions {
@@ -151,6 +152,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     listen(port = 0, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         const server = app.listen(port, host);
+        answerTransportErrors(server);
         server.once('error', reject);
         server.once('listening', () => {
           const address = server.address() as AddressInfo;

@@ -3,6 +3,7 @@
  * and the envelope names the field at fault. Refused requests that would have changed state change nothing.
  */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
@@ -330,6 +331,34 @@ describe('bad input (ready-to-fulfil scenario)', () => {
     it('answers a shopper timestamp of twenty digits with 401 naming timestamp', async () => {
       const { api_key, email, token } = shopper();
       expectRefused(await get('public', '/api/v1/pre-orders', { api_key, email, token, timestamp: '99999999999999999999' }), 401, 'timestamp', 'INVALID_SHOPPER_TOKEN');
+    });
+  });
+
+  describe('refused before routing', () => {
+    /** Writes raw bytes to the simulator's socket and reads until the server closes it. */
+    const rawExchange = (bytes: string): Promise<string> => new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(h().url);
+      const socket = connect(Number(port), hostname, () => socket.end(bytes));
+      let reply = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => { reply += chunk; });
+      socket.on('end', () => resolve(reply));
+      socket.on('error', reject);
+    });
+    const envelopeOf = (reply: string): any => JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4));
+
+    it('answers a references filter longer than 16 KiB with 431 in the error envelope naming headers, and keeps serving', async () => {
+      const references = Array.from({ length: 2_000 }, (_, i) => `#PD${String(i).padStart(7, '0')}`).join(',');
+      const res = await fetch(`${h().url}/admin/api/v1/pre-orders?references=${encodeURIComponent(references)}`, { headers: privateHeaders });
+      expect(res.status).toBe(431);
+      expect(await res.json()).toMatchObject({ meta: { result: 'error' }, error: { code: 'REQUEST_TOO_LARGE', details: [{ field: 'headers' }] } });
+      expect((await get('private', '/admin/api/v1/pre-orders', { limit: 1 })).status).toBe(200);
+    });
+
+    it('answers bytes that are not HTTP with 400 in the error envelope naming the request', async () => {
+      const reply = await rawExchange('NOT HTTP AT ALL\r\n\r\n');
+      expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(envelopeOf(reply)).toMatchObject({ meta: { result: 'error' }, error: { code: 'MALFORMED_REQUEST', details: [{ field: 'request' }] } });
     });
   });
 
