@@ -20,13 +20,15 @@ async function output(child: ChildProcess): Promise<{ code: number | null; stdou
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  const [code] = await once(child, 'exit');
+  // 'close', not 'exit': only then have both pipes delivered their last bytes.
+  const [code] = await once(child, 'close');
   return { code, stdout, stderr };
 }
 
 /** Starts `serve` on a free port and resolves with the URL from its banner. */
 async function serve(args: string[]): Promise<string> {
   const child = run(['serve', '--port', '0', ...args]);
+  child.stderr!.resume();
   let banner = '';
   for await (const chunk of child.stdout!) {
     banner += chunk;
@@ -36,15 +38,34 @@ async function serve(args: string[]): Promise<string> {
   throw new Error(`serve exited without a banner: ${banner}`);
 }
 
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGTERM');
+afterEach(async () => {
+  await Promise.all(children.splice(0).map(async (child) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const closed = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await closed;
+    clearTimeout(timer);
+  }));
 });
 
 describe('purple-dot-sim scenarios', () => {
   it('lists every scenario by name with its summary', async () => {
     const { code, stdout } = await output(run(['scenarios']));
     expect(code).toBe(0);
-    for (const s of scenarios) expect(stdout).toContain(s.name);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.map((line) => line.split(/\s+/, 1)[0])).toEqual(scenarios.map((s) => s.name));
+    scenarios.forEach((s, i) => expect(lines[i]!.slice(lines[i]!.indexOf(' ')).trim()).toBe(s.summary));
+  });
+
+  it('stops quietly with exit code 0 when the reader of its output goes away', async () => {
+    const child = run(['scenarios']);
+    child.stdout!.destroy();
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const [code] = await once(child, 'close');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 

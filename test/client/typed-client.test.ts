@@ -19,8 +19,10 @@ describe('the typed client against a running simulator', () => {
     const second = await client().GET('/admin/api/v1/pre-orders', {
       params: { query: { limit: 3, starting_after: first.data!.data.starting_after! } },
     });
-    const firstIds = first.data!.data.orders.map((o) => o.id);
-    expect(second.data?.data.orders.some((o) => firstIds.includes(o.id))).toBe(false);
+    const all = await client().GET('/admin/api/v1/pre-orders', { params: { query: { limit: 200 } } });
+    const ids = all.data!.data.orders.map((o) => o.id);
+    expect(first.data!.data.orders.map((o) => o.id)).toEqual(ids.slice(0, 3));
+    expect(second.data!.data.orders.map((o) => o.id)).toEqual(ids.slice(3, 6));
   });
 
   it('fulfils an order through typed path parameters and bodies', async () => {
@@ -54,17 +56,6 @@ describe('the typed client against a running simulator', () => {
     const before = await control.GET('/__sim/clock');
     const after = await control.POST('/__sim/clock/advance', { body: { seconds: 60 } });
     expect(Date.parse(after.data!.data.now) - Date.parse(before.data!.data.now)).toBe(60_000);
-  });
-
-  it('rejects a wrong path or parameter at compile time', () => {
-    // These lines only type-check because of the @ts-expect-error markers: tsc fails if the client accepts them.
-    const check = () => {
-      // @ts-expect-error — no such operation in the spec
-      void client().GET('/admin/api/v1/no-such-path');
-      // @ts-expect-error — limit is a number in the spec
-      void client().GET('/admin/api/v1/pre-orders', { params: { query: { limit: 'ten' } } });
-    };
-    expect(typeof check).toBe('function');
   });
 });
 

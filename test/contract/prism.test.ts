@@ -4,12 +4,13 @@
  * everything and reports what it found in the `sl-violations` header; a conforming exchange has none.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import type { StoreData } from '../../src/domain/types.ts';
-import { contractOperations } from '../support/contract.ts';
+import { contractOperations, operationFor } from '../support/contract.ts';
 import { credentials, privateHeaders, startHarness, type Harness } from '../support/simulator.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,16 +18,39 @@ const PRISM = `${ROOT}node_modules/.bin/prism`;
 const SPEC = 'spec/purple-dot.openapi.yaml';
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
 
-function freePort(): Promise<number> {
+/** Resolves with Prism's URL once it logs that it listens on the port the OS gave it; rejects if it exits first. */
+function prismListening(prism: ChildProcess, log: () => string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    const onOutput = (): void => {
+      const url = /Prism is listening on (http:\/\/[0-9.]+:[0-9]+)/.exec(log())?.[1];
+      if (url) {
+        cleanUp();
+        resolve(url);
+      }
+    };
+    const onExit = (): void => {
+      cleanUp();
+      reject(new Error(`Prism exited before listening:\n${log()}`));
+    };
+    const cleanUp = (): void => {
+      prism.stdout?.off('data', onOutput);
+      prism.stderr?.off('data', onOutput);
+      prism.off('exit', onExit);
+    };
+    prism.stdout?.on('data', onOutput);
+    prism.stderr?.on('data', onOutput);
+    prism.once('exit', onExit);
   });
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within a few seconds. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 interface Exchange {
@@ -39,6 +63,32 @@ interface Exchange {
   headers?: Record<string, string>;
   body?: () => unknown;
   status: number;
+  /** The response must carry a `Link: <…>; rel="next"` header. */
+  nextLink?: boolean;
+}
+
+/** Asked with this query parameter, the upstream answers a body the spec forbids instead of asking the simulator. */
+const BROKEN_RESPONSE = 'sentinel=broken-response';
+
+/**
+ * Prism's upstream: passes every request through to the simulator, except the sentinel, which proves that
+ * Prism checks responses and not only requests.
+ */
+function startUpstream(simulatorUrl: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    if (req.url?.includes(BROKEN_RESPONSE)) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ meta: { result: 'success' }, data: 'not a list of waitlists' }));
+      return;
+    }
+    const forward = request(new URL(req.url ?? '/', simulatorUrl), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
 }
 
 const pub = (path: string, query: Record<string, string | number> = {}): string =>
@@ -47,37 +97,26 @@ const pub = (path: string, query: Record<string, string | number> = {}): string 
 describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () => {
   let harness: Harness;
   let prism: ChildProcess | undefined;
+  let upstream: Server | undefined;
   let prismUrl = '';
   let prismLog = '';
   const data = (): StoreData => harness.sim.state.defaultStore().data;
 
   beforeAll(async () => {
     harness = await startHarness({ scenario: 'ready-to-fulfil' });
-    const port = await freePort();
-    prismUrl = `http://127.0.0.1:${port}`;
-    prism = spawn(PRISM, ['proxy', SPEC, harness.url, '--port', String(port), '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const forwarder = await startUpstream(harness.url);
+    upstream = forwarder.server;
+    // Port 0 and the port Prism logs: a port picked here and handed over could be taken by another worker first.
+    prism = spawn(PRISM, ['proxy', SPEC, forwarder.url, '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     prism.stdout?.on('data', (chunk: Buffer) => { prismLog += chunk.toString(); });
     prism.stderr?.on('data', (chunk: Buffer) => { prismLog += chunk.toString(); });
-    let exited = false;
-    prism.once('exit', () => { exited = true; });
-    // Wait until Prism answers; the hook's own timeout bounds the wait.
-    for (;;) {
-      if (exited) throw new Error(`Prism exited before answering:\n${prismLog}`);
-      try {
-        await fetch(`${prismUrl}${pub('/api/v1/waitlists')}`);
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+    prismUrl = await prismListening(prism, () => prismLog);
   }, 60_000);
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null && prism.signalCode === null) {
-      const exited = new Promise((resolve) => prism!.once('exit', resolve));
-      prism.kill('SIGTERM');
-      await exited;
-    }
+    if (prism) await stop(prism);
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => (upstream ? upstream.close(resolve) : resolve(undefined)));
     await harness?.close();
   });
 
@@ -99,7 +138,7 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
     { name: "reads a variant's pre-order state", operationId: 'getVariantPreorderState', method: 'GET', path: () => pub('/api/v1/variants/preorder-state', { variant_id: data().variants[0]!.id }), status: 200 },
     { name: "lists a shopper's pre-orders with a signed token", operationId: 'listShopperPreOrders', method: 'GET', path: () => pub('/api/v1/pre-orders', shopperQuery()), status: 200 },
     { name: 'lists a page of waitlists', operationId: 'listWaitlists', method: 'GET', path: () => '/admin/api/v1/waitlists?limit=100', headers: privateHeaders, status: 200 },
-    { name: 'lists a page of pre-orders with a next link', operationId: 'listPreOrders', method: 'GET', path: () => '/admin/api/v1/pre-orders?limit=3', headers: privateHeaders, status: 200 },
+    { name: 'lists a page of pre-orders with a next link', operationId: 'listPreOrders', method: 'GET', path: () => '/admin/api/v1/pre-orders?limit=3', headers: privateHeaders, status: 200, nextLink: true },
     { name: 'counts exported pre-orders', operationId: 'countPreOrders', method: 'GET', path: () => '/admin/api/v1/pre-orders/count?all_line_items=exported', headers: privateHeaders, status: 200 },
     { name: "counts a SKU's units", operationId: 'countSkuUnits', method: 'GET', path: () => `/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(data().variants[0]!.sku)}`, headers: privateHeaders, status: 200 },
     { name: 'lists fulfillment orders', operationId: 'listFulfillmentOrders', method: 'GET', path: () => '/admin/api/v1/fulfillment-orders?limit=2', headers: privateHeaders, status: 200 },
@@ -132,12 +171,26 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
     expect(violations.map((v) => v.location.join('.'))).toContain('request.query.limit');
   });
 
+  it('reports a violation in sl-violations for a response that breaks the spec, so Prism judges responses too', async () => {
+    const res = await fetch(`${prismUrl}${pub('/api/v1/waitlists')}&${BROKEN_RESPONSE}`);
+    await res.text();
+    const violations = JSON.parse(res.headers.get('sl-violations') ?? '[]') as { location: string[] }[];
+    expect(violations.map((v) => v.location.join('.'))).toContain('response.body.data');
+  });
+
+  it('names each exchange by the operation its method and path reach', () => {
+    const mislabelled = EXCHANGES.filter((e) => operationFor(e.method, e.path()).operationId !== e.operationId).map((e) => e.name);
+    expect(mislabelled).toEqual([]);
+  });
+
   it('walks every operation of the Purple Dot spec', () => {
-    const walked = new Set(EXCHANGES.filter((e) => e.status < 300).map((e) => e.operationId));
+    const walked = new Set(EXCHANGES.filter((e) => e.status < 300).map((e) => operationFor(e.method, e.path()).operationId));
     expect(contractOperations.filter((o) => o.spec === 'purple-dot').map((o) => o.operationId).filter((id) => !walked.has(id))).toEqual([]);
   });
 
   it.each(EXCHANGES.map((e) => [e.name, e] as const))('Prism finds no violation when the simulator %s', async (_name, exchange) => {
+    // Each change starts from the scenario, so no exchange depends on what an earlier one did.
+    if (exchange.method === 'POST') expect((await harness.control('POST', '/__sim/reset')).status).toBe(200);
     const body = exchange.body?.();
     const headers: Record<string, string> = { ...exchange.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
     const res = await fetch(`${prismUrl}${exchange.path()}`, { method: exchange.method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -145,5 +198,6 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
     const violations = res.headers.get('sl-violations');
     expect(violations, `sl-violations: ${violations}`).toBeNull();
     expect(res.status, text).toBe(exchange.status);
+    if (exchange.nextLink) expect(res.headers.get('link')).toMatch(/starting_after=[^>]+>; rel="next"/);
   });
 });

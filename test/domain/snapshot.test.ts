@@ -91,7 +91,7 @@ describe('snapshots', () => {
     const h = await fresh('refund-window');
     const taken = (await h.control('GET', '/__sim/snapshot')).body.data;
     await mutate(h);
-    await h.control('PUT', '/__sim/snapshot', taken);
+    expect((await h.control('PUT', '/__sim/snapshot', taken)).status).toBe(200);
     expect((await h.control('GET', '/__sim/snapshot')).body.data).toEqual(taken);
   });
 
@@ -105,10 +105,11 @@ describe('snapshots', () => {
       const placed = await h.control('POST', '/__sim/pre-orders', { email: 'again@example.com', lines: [{ variant_id: variant.variant_id, quantity: 1 }] });
       const posted = await h.privatePost('/admin/api/v1/inventory', { sku: variant.sku, available_units: 100 });
       const fos = await h.privateGet('/admin/api/v1/fulfillment-orders', { limit: 250 });
+      expect([placed.status, posted.status, fos.status]).toEqual([201, 201, 200]);
       return [placed.body, posted.body, fos.body];
     };
     const first = await change();
-    await h.control('PUT', '/__sim/snapshot', taken);
+    expect((await h.control('PUT', '/__sim/snapshot', taken)).status).toBe(200);
     expect(await change()).toEqual(first);
   });
 

@@ -96,6 +96,7 @@ describe('a pre-order campaign from launch to refund', () => {
     expected.units[small!.sku]!.exported_units += 3;
     expected.fulfillmentOrders += 2;
     const afterStock = await check('S stock arrived');
+    const smallUnitsAtStock = { ...expected.units[small!.sku]! };
     expect(afterStock.fos.map((fo: any) => [fo.reference, fo.status, fo.created_at])).toEqual([
       [`${ada.reference}-1`, 'UNFULFILLED', exportedAt],
       [`${ben.reference}-1`, 'UNFULFILLED', exportedAt],
@@ -168,6 +169,6 @@ describe('a pre-order campaign from launch to refund', () => {
 
     // ── The history still tells the story as it was when Cy's order was open.
     const atStock = (await h.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(small!.sku)}`, { at_time: new Date(Date.parse(exportedAt) + 1000).toISOString() })).body.data;
-    expect([atStock.open_units, atStock.canceled_units, atStock.exported_units]).toEqual([3, 0, 3]);
+    expect(atStock).toMatchObject(smallUnitsAtStock);
   });
 });

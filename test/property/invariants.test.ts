@@ -6,10 +6,10 @@
  * each run (fast-check prints the seed of any failure, which FAST_CHECK_SEED then replays).
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/simulator.ts';
 import {
-  apply, changedSkus, checkInvariants, loadFixture, observe, opArbitrary, Run, type Fixture, type Model, type Op,
+  apply, changedSkus, checkInvariants, exportedLineCount, loadFixture, observe, opArbitrary, Run, type Fixture, type Model, type Op, type Tally,
 } from './model.ts';
 
 /** Sequences per scenario; two scenarios, so 1,000 sequences per run of this file. */
@@ -43,8 +43,8 @@ const parameters = (offset: number): fc.Parameters<[Op[]]> => ({
   ...(baseSeed !== undefined ? { seed: baseSeed + offset } : {}),
 });
 
-async function runSequence(h: Harness, fixture: Fixture, ops: Op[]): Promise<void> {
-  const run = new Run(h);
+async function runSequence(h: Harness, fixture: Fixture, ops: Op[], tally: Tally): Promise<void> {
+  const run = new Run(h, tally);
   const reset = await run.send('POST', '/__sim/reset');
   run.check(reset.status === 200 && reset.body.data.scenario === fixture.scenario, () => `reset answered ${reset.status} for ${reset.body?.data?.scenario}`);
   run.trace.push(`reset ${fixture.scenario}`);
@@ -57,11 +57,32 @@ async function runSequence(h: Harness, fixture: Fixture, ops: Op[]): Promise<voi
     for (const sku of await apply(run, fixture, model, view, op)) touched.add(sku);
     const next = await observe(run);
     for (const sku of changedSkus(view, next)) touched.add(sku);
+    const exported = exportedLineCount(next) - exportedLineCount(view);
+    if (exported > 0) tally.set('lines exported', (tally.get('lines exported') ?? 0) + exported);
     view = next;
     await checkInvariants(run, model, view, touched);
   }
   // Once per sequence, every SKU of the catalogue, touched or not.
   await checkInvariants(run, model, view, fixture.skus);
+}
+
+/**
+ * Every state-changing path must be taken many times, or a simulator that refused everything would keep
+ * every invariant. The floors are far below what 500 sequences reach (see the tally in a failure message).
+ */
+const FLOORS: Record<string, number> = {
+  'place 201': 100,
+  'cancel 200': 20,
+  'inventory 201': 100,
+  'lines exported': 50,
+  'fulfil 201': 10,
+  'refund 201': 10,
+  'move waitlist 200': 20,
+};
+
+function expectPathsTaken(tally: Tally): void {
+  const short = Object.entries(FLOORS).filter(([key, floor]) => (tally.get(key) ?? 0) < floor);
+  expect(short, `outcomes seen: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`).toEqual([]);
 }
 
 describe('random sequences of control and API operations', () => {
@@ -75,11 +96,15 @@ describe('random sequences of control and API operations', () => {
 
   it('keep every invariant after every step on the on-preorder scenario', async () => {
     const fixture = await loadFixture(h, 'on-preorder');
-    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops)), parameters(0));
+    const tally: Tally = new Map();
+    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters(0));
+    expectPathsTaken(tally);
   }, 600_000);
 
   it('keep every invariant after every step on the mixed-catalogue scenario', async () => {
     const fixture = await loadFixture(h, 'mixed-catalogue');
-    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops)), parameters(1));
+    const tally: Tally = new Map();
+    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters(1));
+    expectPathsTaken(tally);
   }, 600_000);
 });

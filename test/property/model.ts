@@ -90,9 +90,12 @@ const EMAILS = ['ada@example.com', 'grace@example.com', 'Ada@Example.com'];
 /** Thrown for a broken invariant or an unexpected answer; carries the trace of the run so far. */
 export class InvariantViolation extends Error {}
 
+/** How often each operation got each status, over many runs: proves the sequences reach the paths that change state. */
+export type Tally = Map<string, number>;
+
 export class Run {
   readonly trace: string[] = [];
-  constructor(readonly h: Harness) {}
+  constructor(readonly h: Harness, readonly tally: Tally = new Map()) {}
 
   fail(message: string): never {
     throw new InvariantViolation(`${message}\n  trace of this run:\n    ${this.trace.join('\n    ')}`);
@@ -118,6 +121,8 @@ export class Run {
   expectOutcome(what: string, reply: Reply, allowed: Record<number, readonly string[] | 'any'>): void {
     const codes = allowed[reply.status];
     const code: string | undefined = reply.body?.error?.code;
+    const key = `${what} ${reply.status}`;
+    this.tally.set(key, (this.tally.get(key) ?? 0) + 1);
     this.check(codes !== undefined && (codes === 'any' || (code !== undefined && codes.includes(code))),
       () => `${what} answered ${reply.status} ${code ?? ''}; allowed: ${JSON.stringify(allowed)}; body: ${JSON.stringify(reply.body)}`);
   }
@@ -224,6 +229,44 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 
 const pick = <T>(list: readonly T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length]);
 
+type Outcome = Record<number, readonly string[] | 'any'>;
+
+/**
+ * The one answer a placement may get, from the waitlists as last observed: lines are checked in order, the
+ * first that fails decides (unknown variant 404; no LIVE waitlist allocating the variant, or fewer units left
+ * than all lines of that variant ask for, 409); otherwise 201.
+ */
+function expectedPlacement(view: View, lines: { variant: Variant | undefined; quantity: number }[]): Outcome {
+  const wanted = new Map<string, number>();
+  for (const line of lines) {
+    if (!line.variant) return { 404: ['UNKNOWN_VARIANT'] };
+    const allocation = view.waitlists
+      .filter((w) => w.state === 'LIVE')
+      .flatMap((w) => w.availability.variants)
+      .find((v) => v.variant_id === line.variant!.id);
+    if (!allocation) return { 409: ['WAITLIST_NOT_LIVE'] };
+    const total = (wanted.get(line.variant.id) ?? 0) + line.quantity;
+    wanted.set(line.variant.id, total);
+    if (allocation.available !== null && total > allocation.available) return { 409: ['INSUFFICIENT_WAITLIST_UNITS'] };
+  }
+  return { 201: 'any' };
+}
+
+/** The one answer a cancellation may get, from the line states as last observed. */
+function expectedCancellation(view: View, order: OrderRef, line: OrderRef['lines'][number] | undefined): Outcome {
+  const states = lineStates(view);
+  if (line) {
+    const state = states.get(line.id)?.state;
+    if (state === 'exported') return { 409: ['LINE_ITEM_ALREADY_EXPORTED'] };
+    if (state === 'cancelled') return { 409: ['LINE_ITEM_ALREADY_CANCELLED'] };
+    return { 200: 'any' };
+  }
+  const orderStates = order.lines.map((l) => states.get(l.id)?.state);
+  if (orderStates.includes('open')) return { 200: 'any' };
+  if (orderStates.includes('exported')) return { 409: ['LINE_ITEM_ALREADY_EXPORTED'] };
+  return { 409: ['PRE_ORDER_ALREADY_CANCELLED'] };
+}
+
 /** Applies one operation, checks its answer is an acceptable one, updates the model; returns the SKUs it names. */
 export async function apply(run: Run, fixture: Fixture, model: Model, view: View, op: Op): Promise<string[]> {
   switch (op.kind) {
@@ -243,9 +286,7 @@ export async function apply(run: Run, fixture: Fixture, model: Model, view: View
         body: { email, lines: lines.map(({ variant_id, quantity }) => ({ variant_id, quantity })) },
       });
       run.trace.push(`place [${lines.map((l) => `${l.variant?.sku ?? 'unknown variant'} x${l.quantity}`).join(', ')}] -> ${reply.status} ${reply.body?.error?.code ?? reply.body?.data?.id ?? ''}`);
-      const allowed: Record<number, readonly string[] | 'any'> = { 201: 'any', 409: ['WAITLIST_NOT_LIVE', 'INSUFFICIENT_WAITLIST_UNITS'] };
-      if (lines.some((l) => !l.variant)) allowed[404] = ['UNKNOWN_VARIANT'];
-      run.expectOutcome('place', reply, allowed);
+      run.expectOutcome('place', reply, expectedPlacement(view, lines));
       if (reply.status === 201) {
         const placed = reply.body.data as OrderView;
         run.check(placed.line_items.length === lines.length, () => `the placed order has ${placed.line_items.length} lines, ${lines.length} were asked for`);
@@ -266,7 +307,7 @@ export async function apply(run: Run, fixture: Fixture, model: Model, view: View
       const body = line ? { reason: 'CUSTOMER', line_item_ids: [line.id] } : { reason: 'CUSTOMER' };
       const reply = await run.send('POST', `/__sim/pre-orders/${order.id}/cancel`, { body });
       run.trace.push(`cancel ${line ? `line ${line.sku} ${line.id} of` : 'whole'} order ${order.id} -> ${reply.status} ${reply.body?.error?.code ?? ''}`);
-      run.expectOutcome('cancel', reply, { 200: 'any', 409: ['LINE_ITEM_ALREADY_EXPORTED', 'LINE_ITEM_ALREADY_CANCELLED', 'PRE_ORDER_ALREADY_CANCELLED'] });
+      run.expectOutcome('cancel', reply, expectedCancellation(view, order, line));
       return line ? [line.sku] : order.lines.map((l) => l.sku);
     }
     case 'inventory': {
@@ -349,6 +390,11 @@ function lineStates(view: View): Map<string, { sku: string; state: LineState }> 
   return states;
 }
 
+/** Lines in exported state. */
+export function exportedLineCount(view: View): number {
+  return [...lineStates(view).values()].filter((l) => l.state === 'exported').length;
+}
+
 /** SKUs with a line that is new or changed state between two observations (e.g. exported by a run, closed). */
 export function changedSkus(before: View, after: View): string[] {
   const was = lineStates(before);
@@ -410,12 +456,24 @@ export async function checkInvariants(run: Run, model: Model, view: View, skus: 
     run.check((listed.get(sku) ?? 0) === (model.bought.get(sku) ?? 0), () => `SKU ${sku}: ${listed.get(sku) ?? 0} units on listed lines, ${model.bought.get(sku) ?? 0} bought`);
   }
 
-  // Per SKU: open + canceled + exported = every unit ever bought.
+  // Per SKU: open + canceled + exported = every unit ever bought, and each figure is the units of the lines
+  // the list shows in that state.
+  const byState = new Map<string, Record<LineState, number>>();
+  for (const order of view.orders) {
+    for (const line of order.line_items) {
+      const figures = byState.get(line.sku) ?? { open: 0, cancelled: 0, exported: 0 };
+      figures[states.get(line.id)!.state] += line.quantity;
+      byState.set(line.sku, figures);
+    }
+  }
   for (const sku of skus) {
     const units = await unitsOf(run, sku);
     const total = units.open_units + units.canceled_units + units.exported_units;
     const bought = model.bought.get(sku) ?? 0;
     run.check(total === bought,
       () => `SKU ${sku}: open ${units.open_units} + canceled ${units.canceled_units} + exported ${units.exported_units} = ${total}, but ${bought} units were bought`);
+    const shown = byState.get(sku) ?? { open: 0, cancelled: 0, exported: 0 };
+    run.check(units.open_units === shown.open && units.canceled_units === shown.cancelled && units.exported_units === shown.exported,
+      () => `SKU ${sku}: counted open ${units.open_units}, canceled ${units.canceled_units}, exported ${units.exported_units}; the listed lines hold open ${shown.open}, cancelled ${shown.cancelled}, exported ${shown.exported}`);
   }
 }

@@ -142,6 +142,7 @@ describe('availability', () => {
     f.move(f.waitlist!, 'PAUSED');
     const shown = presentAvailability(f.store, f.product);
     expect(shown.available).toBe(false);
+    expect(shown.variants.map((v) => v.id)).toEqual([f.s.id, f.m.id, f.l.id]);
     expect(shown.variants.every((v) => v.waitlist_id === null && v.available_stock === 0)).toBe(true);
   });
 });

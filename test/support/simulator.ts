@@ -15,8 +15,6 @@ export interface Reply<T = any> {
   status: number;
   body: T;
   headers: Headers;
-  /** Contract problems of this response; every helper call also throws on them unless told not to. */
-  problems: string[];
 }
 
 export interface Harness {
@@ -53,7 +51,7 @@ export async function startHarness(options: SimulatorOptions = {}): Promise<Harn
     // Paths outside the specs (unknown routes) have no contract to check.
     const problems = isSpecPath(method, path) ? contractProblems(method, path, res.status, body, res.headers) : [];
     if (problems.length > 0) throw new Error(`response breaks the contract:\n${problems.join('\n')}`);
-    return { status: res.status, body, headers: res.headers, problems };
+    return { status: res.status, body, headers: res.headers };
   };
   return {
     sim,
