@@ -66,7 +66,9 @@ export interface paths {
          *     State rules (documented): no LIVE or SCHEDULED waitlist for the product → `NO_OPEN_WAITLISTS`;
          *     otherwise any variant `AVAILABLE_IN_STOCK` → `AVAILABLE_IN_STOCK`; otherwise any variant
          *     `ON_PREORDER` → `ON_PREORDER`; otherwise `SOLD_OUT`. A variant the waitlist does not cover counts as
-         *     `AVAILABLE_IN_STOCK` when it has own stock and `SOLD_OUT` otherwise (inferred). `waitlist.units_left`
+         *     `AVAILABLE_IN_STOCK` when it has own stock and `SOLD_OUT` otherwise (inferred: the documented rule is
+         *     stated over variant states and does not say how a variant reported `NO_OPEN_WAITLISTS` counts; such a
+         *     variant sells from own stock or not at all, so it is counted as what the shopper meets). `waitlist.units_left`
          *     is the product-level `available` of the waitlist (inferred). The undocumented `shop` alternative to
          *     `api_key` (seen in the SDK) is not accepted (inferred). `country` is accepted and ignored: its
          *     semantics are undocumented. An unknown handle answers 404 `UNKNOWN_PRODUCT` (inferred).
@@ -134,8 +136,11 @@ export interface paths {
          *     `email`, `timestamp` and `token` are credentials: a missing, malformed, expired or forged one answers
          *     401, not 400 (inferred). An email with no pre-orders answers an empty list (inferred). The response
          *     envelope is not in the public docs; `data.orders` follows the private list (inferred). Ordered
-         *     oldest first by creation (third-party observation for the private list, applied here). A
-         *     `starting_after` that is not one of this shopper's pre-orders answers 400 `INVALID_CURSOR` (inferred).
+         *     oldest first by creation (third-party observation for the private list, applied here). The paging
+         *     fields `has_more` and `starting_after` in `data`, and the `Link` header, are documented for the private
+         *     lists only and applied here the same way (inferred). A `starting_after` that is not one of this
+         *     shopper's pre-orders answers 400 `INVALID_CURSOR` (inferred). The email matches case-insensitively, as
+         *     the private `email` filter does (inferred); the token is signed over the email exactly as sent.
          */
         get: operations["listShopperPreOrders"];
         put?: never;
@@ -189,7 +194,9 @@ export interface paths {
          *     Every change to a pre-order (placement, cancellation, export, refund) moves its update time (inferred:
          *     the object has no `updated_at` field, yet the filter works; third-party observation).
          *     `all_line_items` and `some_line_item` must not be combined (documented); combining them answers 400
-         *     naming both (error inferred).
+         *     naming both (error inferred). For combined-cart integrations the list excludes in-stock purchases made
+         *     through Purple Dot's checkout (documented); the simulator has no in-stock purchases, so every order
+         *     listed is a pre-order.
          */
         get: operations["listPreOrders"];
         put?: never;
@@ -268,8 +275,15 @@ export interface paths {
          *     stopping at the first line that does not fit the budget so exports stay strictly oldest first.
          *     Exported lines of one pre-order in one run form one exported order (`PD1000001/1`, then `/2` for a
          *     later run; third-party observation) and one UNFULFILLED fulfillment order. The simulator exports
-         *     synchronously before answering (the documented 201 only says "received"). A SKU with no pre-orders is
-         *     accepted and stored (inferred).
+         *     synchronously before answering; Purple Dot may export later (the documented 201 only says
+         *     "received"), so a connector should poll for exports rather than expect them in the answer. A SKU with
+         *     no pre-orders is accepted and stored (inferred).
+         *
+         *     Another reading of the reference resets the budget to each new value ("makes up to that many open
+         *     units eligible"). It was not taken: after a raise it would export the whole new value again, where
+         *     the rule adopted here exports only the difference, and both agree that a repeated value exports
+         *     nothing. A merchant who posts stock net of what Purple Dot already exported would see fewer exports
+         *     here than under that reading (inferred).
          *
          *     Success envelope: the docs example shows `{"data": …}` without `meta`; `meta.result` is added for
          *     consistency with every other endpoint (documented contradiction, see the API description).
@@ -292,7 +306,10 @@ export interface paths {
          * List fulfillment orders
          * @description Fulfillment orders across pre-orders that are now fulfillable (documented), oldest first by creation
          *     (inferred), paginated by cursor. The docs document no `Link` header here; it is sent as on the other
-         *     lists (inferred). A fulfillment order is created when pre-order lines export (inferred).
+         *     lists (inferred). A fulfillment order is created when pre-order lines export, for stores that fulfil
+         *     through Purple Dot (documented); a third-party client reports an empty list for merchants who fulfil
+         *     outside Purple Dot (third-party observation). Every simulated store fulfils through Purple Dot, so
+         *     every export makes one (inferred).
          */
         get: operations["listFulfillmentOrders"];
         put?: never;
@@ -382,6 +399,17 @@ export interface paths {
          *     appeasement above what is left to refund on the order answers 400 `INVALID_REFUND_REQUEST`; the
          *     success status is 201; a refund of every unit of a fulfillment order's lines before any fulfilment
          *     voids it.
+         *
+         *     Currency (documented contradiction): the docs list "currency not the order's" under both
+         *     `INVALID_REFUND_REQUEST` and `CURRENCY_MISMATCH`. A well-formed code (three upper-case letters) that
+         *     is not the order's answers `CURRENCY_MISMATCH`, the more specific code; a malformed one, lower case
+         *     included (`usd`), answers `INVALID_REFUND_REQUEST` naming `currency` (inferred).
+         *
+         *     Shipping (inferred): a pre-order's shipping is charged once, on its first export (`…/1`), so only that
+         *     exported order can refund it; `shipping: true` on a later export answers 400 `INVALID_REFUND_REQUEST`
+         *     naming `shipping`, and once refunded anywhere it answers `SHIPPING_ALREADY_REFUNDED` (documented:
+         *     "only once per order"). Each exported order refunds at most its own value: its lines, plus shipping
+         *     on the first.
          */
         post: operations["createRefund"];
         delete?: never;
@@ -438,7 +466,11 @@ export interface components {
          * @description An ISO 8601 UTC timestamp with milliseconds (the docs say "ISO8610", a typo).
          */
         Timestamp: string;
-        /** @description Shopper-friendly payment plan text (platform integrations only, otherwise null; shape from the SDK). */
+        /**
+         * @description Shopper-friendly payment plan text (platform integrations only, otherwise null; documented), shaped
+         *     `{long, short}` (Purple Dot SDK type; third-party observation). The simulated stores offer no payment
+         *     plans, so the simulator always answers null: storefront code must still handle the object (inferred).
+         */
         PaymentPlanDescriptions: {
             long: string;
             short: string;
@@ -464,9 +496,10 @@ export interface components {
             is_scheduled: boolean;
             /**
              * Format: date-time
-             * @description When the waitlist goes (or went) live (newest docs). A waitlist made LIVE without a launch date, or
-             *     before its date, gets the moment it went live; null only while none was ever set (inferred; the docs
-             *     example shows null for an OPEN waitlist).
+             * @description When the waitlist goes (or went) live (newest docs). Null for a waitlist that went live without a
+             *     launch date: the newest docs' pre-order-state example shows `launch_date: null` on an open,
+             *     unscheduled waitlist, while the private waitlist example shows a LIVE one with its date (documented
+             *     examples). A SCHEDULED waitlist made LIVE before its date gets the moment it went live (inferred).
              */
             launch_date: string | null;
             product: {
@@ -514,7 +547,10 @@ export interface components {
             /** Format: uuid */
             id: string;
             is_scheduled: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description As `launch_date` of the public waitlist (null when it went live without one; documented example).
+             */
             launch_date: string | null;
             selling_plan_id: string | null;
             display_dispatch_date: string;
@@ -622,7 +658,11 @@ export interface components {
              * @enum {string}
              */
             state: "DRAFT" | "SCHEDULED" | "LIVE" | "PAUSED" | "CLOSED";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the waitlist goes or went live; null when it was made LIVE without a launch date (the documented
+             *     examples show both; see the public waitlist's `launch_date`).
+             */
             launch_date: string | null;
             /** Format: date-time */
             scheduled_pause_date: string | null;
@@ -661,7 +701,10 @@ export interface components {
             quantity: number;
             /** @description Unit price before tax and discounts (documented; a third-party sample treats it as the line total, not followed). */
             price: components["schemas"]["Money"];
-            /** @description Line total after discounts and tax (documented). */
+            /**
+             * @description Line total after discounts and tax (documented); a third-party client reads it as post-discount,
+             *     pre-tax (third-party observation, not followed; the two agree while `tax_lines` is empty).
+             */
             total: components["schemas"]["Money"];
             total_discount: components["schemas"]["Money"];
             taxable: boolean;
@@ -673,12 +716,13 @@ export interface components {
             waitlist_id: string;
             /**
              * Format: date-time
-             * @description Promised ship window start (third-party observation).
+             * @description Promised ship window start (third-party observation). The third-party samples show date-only
+             *     strings; a full timestamp is sent, as the docs call the waitlist ship dates timestamps (inferred).
              */
             earliest_ship_date: string;
             /**
              * Format: date-time
-             * @description Promised ship window end (third-party observation).
+             * @description Promised ship window end (third-party observation; timestamp as `earliest_ship_date`).
              */
             latest_ship_date: string;
             /** @description Whether the line is cancelled (third-party observation). */
@@ -730,6 +774,10 @@ export interface components {
             cancelled_at: string | null;
             /** @description Why the whole order was cancelled; values undocumented, the simulator keeps the reason given at cancellation (inferred). */
             cancel_reason: string | null;
+            /**
+             * @description `email` and `external_id` are documented for pre-orders; `first_name` and `last_name` are documented
+             *     only on fulfillment orders' customers and added here the same way (inferred).
+             */
             customer: {
                 email: string;
                 /** @description Platform customer ID if known. */
@@ -846,6 +894,7 @@ export interface components {
                 last_name: string | null;
                 /** @description Platform customer tags (type undocumented; an array chosen, inferred). */
                 tags: string[];
+                /** @description The customer's address; the simulator knows only the pre-order's shipping address and sends it (inferred). */
                 default_address: components["schemas"]["Address"];
             };
             /** @description Where to ship (inferred; the documented field list is truncated). */
@@ -863,20 +912,28 @@ export interface components {
         };
         FulfillmentRequest: {
             fulfillment: {
-                /** Format: uuid */
+                /**
+                 * @description ID of a fulfillment order (documented as a string). Purple Dot's IDs are UUIDs, but the docs' own
+                 *     example uses `00000000-00000000-00000000-00000000`, which is not one, so any ID is accepted and an
+                 *     unknown one answers 404 `UNKNOWN_FULFILLMENT_ORDER`, as `GET /fulfillment-orders/{id}` does (inferred).
+                 */
                 fulfillment_order_id: string;
-                /** @description Lines and units to fulfil now; omitted or empty fulfils every remaining unit (documented). */
+                /**
+                 * @description Lines and units to fulfil now; omitted or blank fulfils every remaining unit (documented). Blank is
+                 *     read as `null` or an empty array (inferred).
+                 */
                 line_items?: {
-                    /** Format: uuid */
+                    /** @description A line item of the fulfillment order; an unknown one answers 404 `UNKNOWN_LINE_ITEMS` (inferred). */
                     id: string;
                     quantity: number;
-                }[];
+                }[] | null;
                 /**
                  * @description Send a shipment notification (documented; default false).
                  * @default false
                  */
                 notify_customer: boolean;
-                tracking_info?: components["schemas"]["TrackingInfo"];
+                /** @description Tracking of the shipment (documented); `null` is read as none (inferred). */
+                tracking_info?: components["schemas"]["TrackingInfo"] | null;
             };
         };
         FulfillmentResult: {
@@ -1074,7 +1131,11 @@ export interface components {
         };
     };
     parameters: {
-        /** @description ISO 3166-1 alpha-2 country of the shopper (documented in the newest docs; semantics undocumented, ignored). */
+        /**
+         * @description The country the shopper is in (newest docs). Its format is undocumented: Purple Dot's SDK passes an
+         *     ISO 3166-1 alpha-2 code such as `GB` (third-party observation), so any value of 1–64 characters is
+         *     accepted, and ignored, as its semantics are undocumented too (inferred).
+         */
         Country: string;
         /**
          * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
@@ -1098,12 +1159,14 @@ export interface components {
         Email: string;
         /**
          * @description Comma-separated line states (`cancelled`, `exported`): pre-orders whose every line item is in any of
-         *     the given states (documented). Must not be combined with `some_line_item`.
+         *     the given states (documented). Must not be combined with `some_line_item`. Spaces around the commas
+         *     are allowed (inferred: the docs say nothing of whitespace in the list).
          */
         AllLineItems: string;
         /**
          * @description Comma-separated line states (`cancelled`, `exported`): pre-orders with at least one line item in any
-         *     of the given states (documented). Must not be combined with `all_line_items`.
+         *     of the given states (documented). Must not be combined with `all_line_items`. Spaces around the commas
+         *     are allowed (inferred).
          */
         SomeLineItem: string;
     };
@@ -1236,7 +1299,11 @@ export interface operations {
             query: {
                 /** @description The product's platform handle (Shopify `product.handle`); documented. */
                 handle: string;
-                /** @description ISO 3166-1 alpha-2 country of the shopper (documented in the newest docs; semantics undocumented, ignored). */
+                /**
+                 * @description The country the shopper is in (newest docs). Its format is undocumented: Purple Dot's SDK passes an
+                 *     ISO 3166-1 alpha-2 code such as `GB` (third-party observation), so any value of 1–64 characters is
+                 *     accepted, and ignored, as its semantics are undocumented too (inferred).
+                 */
                 country?: components["parameters"]["Country"];
             };
             header?: never;
@@ -1295,7 +1362,11 @@ export interface operations {
             query: {
                 /** @description The platform variant ID (Shopify `variant.id`). */
                 variant_id: string;
-                /** @description ISO 3166-1 alpha-2 country of the shopper (documented in the newest docs; semantics undocumented, ignored). */
+                /**
+                 * @description The country the shopper is in (newest docs). Its format is undocumented: Purple Dot's SDK passes an
+                 *     ISO 3166-1 alpha-2 code such as `GB` (third-party observation), so any value of 1–64 characters is
+                 *     accepted, and ignored, as its semantics are undocumented too (inferred).
+                 */
                 country?: components["parameters"]["Country"];
             };
             header?: never;
@@ -1550,12 +1621,14 @@ export interface operations {
                 email?: components["parameters"]["Email"];
                 /**
                  * @description Comma-separated line states (`cancelled`, `exported`): pre-orders whose every line item is in any of
-                 *     the given states (documented). Must not be combined with `some_line_item`.
+                 *     the given states (documented). Must not be combined with `some_line_item`. Spaces around the commas
+                 *     are allowed (inferred: the docs say nothing of whitespace in the list).
                  */
                 all_line_items?: components["parameters"]["AllLineItems"];
                 /**
                  * @description Comma-separated line states (`cancelled`, `exported`): pre-orders with at least one line item in any
-                 *     of the given states (documented). Must not be combined with `all_line_items`.
+                 *     of the given states (documented). Must not be combined with `all_line_items`. Spaces around the commas
+                 *     are allowed (inferred).
                  */
                 some_line_item?: components["parameters"]["SomeLineItem"];
                 /**
@@ -1685,12 +1758,14 @@ export interface operations {
                 email?: components["parameters"]["Email"];
                 /**
                  * @description Comma-separated line states (`cancelled`, `exported`): pre-orders whose every line item is in any of
-                 *     the given states (documented). Must not be combined with `some_line_item`.
+                 *     the given states (documented). Must not be combined with `some_line_item`. Spaces around the commas
+                 *     are allowed (inferred: the docs say nothing of whitespace in the list).
                  */
                 all_line_items?: components["parameters"]["AllLineItems"];
                 /**
                  * @description Comma-separated line states (`cancelled`, `exported`): pre-orders with at least one line item in any
-                 *     of the given states (documented). Must not be combined with `all_line_items`.
+                 *     of the given states (documented). Must not be combined with `all_line_items`. Spaces around the commas
+                 *     are allowed (inferred).
                  */
                 some_line_item?: components["parameters"]["SomeLineItem"];
             };

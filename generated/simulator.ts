@@ -659,7 +659,10 @@ export interface components {
             quantity: number;
             /** @description Unit price before tax and discounts (documented; a third-party sample treats it as the line total, not followed). */
             price: components["schemas"]["Money"];
-            /** @description Line total after discounts and tax (documented). */
+            /**
+             * @description Line total after discounts and tax (documented); a third-party client reads it as post-discount,
+             *     pre-tax (third-party observation, not followed; the two agree while `tax_lines` is empty).
+             */
             total: components["schemas"]["Money"];
             total_discount: components["schemas"]["Money"];
             taxable: boolean;
@@ -671,12 +674,13 @@ export interface components {
             waitlist_id: string;
             /**
              * Format: date-time
-             * @description Promised ship window start (third-party observation).
+             * @description Promised ship window start (third-party observation). The third-party samples show date-only
+             *     strings; a full timestamp is sent, as the docs call the waitlist ship dates timestamps (inferred).
              */
             earliest_ship_date: string;
             /**
              * Format: date-time
-             * @description Promised ship window end (third-party observation).
+             * @description Promised ship window end (third-party observation; timestamp as `earliest_ship_date`).
              */
             latest_ship_date: string;
             /** @description Whether the line is cancelled (third-party observation). */
@@ -728,6 +732,10 @@ export interface components {
             cancelled_at: string | null;
             /** @description Why the whole order was cancelled; values undocumented, the simulator keeps the reason given at cancellation (inferred). */
             cancel_reason: string | null;
+            /**
+             * @description `email` and `external_id` are documented for pre-orders; `first_name` and `last_name` are documented
+             *     only on fulfillment orders' customers and added here the same way (inferred).
+             */
             customer: {
                 email: string;
                 /** @description Platform customer ID if known. */
@@ -784,7 +792,11 @@ export interface components {
              * @enum {string}
              */
             state: "DRAFT" | "SCHEDULED" | "LIVE" | "PAUSED" | "CLOSED";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the waitlist goes or went live; null when it was made LIVE without a launch date (the documented
+             *     examples show both; see the public waitlist's `launch_date`).
+             */
             launch_date: string | null;
             /** Format: date-time */
             scheduled_pause_date: string | null;
@@ -865,6 +877,7 @@ export interface components {
                 last_name: string | null;
                 /** @description Platform customer tags (type undocumented; an array chosen, inferred). */
                 tags: string[];
+                /** @description The customer's address; the simulator knows only the pre-order's shipping address and sends it (inferred). */
                 default_address: components["schemas"]["Address"];
             };
             /** @description Where to ship (inferred; the documented field list is truncated). */

@@ -15,7 +15,8 @@ export const mixedCatalogue: Scenario = {
     const paused = b.product({ sizes: ['One Size'] });
     const closed = b.product({ sizes: ['One Size'] });
     const scheduled = b.product({ sizes: ['One Size'] });
-    b.waitlist(onPreorder, 50);
+    // Launched on a date, unlike the others that went live without one: both launch_date shapes appear.
+    b.waitlist(onPreorder, 50, { launch_date: b.now.toISOString() });
     b.waitlist(inStock, 10);
     b.waitlist(soldOut, 3);
     b.waitlist(draft, 10, { state: 'DRAFT' });

@@ -4,9 +4,9 @@ import type { Fulfillment, FulfillmentOrder, LineItem, TrackingInfo } from './ty
 
 export interface FulfillmentInput {
   fulfillment_order_id: string;
-  line_items?: { id: string; quantity: number }[];
+  line_items?: { id: string; quantity: number }[] | null;
   notify_customer?: boolean;
-  tracking_info?: TrackingInfo;
+  tracking_info?: TrackingInfo | null;
 }
 
 export function getFulfillmentOrder(state: StoreState, id: string, field = 'id'): FulfillmentOrder {

@@ -94,7 +94,7 @@ export function createWaitlist(state: StoreState, now: Date, input: WaitlistInpu
     state: target,
     created_at: at,
     updated_at: at,
-    launch_date: isoOrNull(input.launch_date) ?? (target === 'LIVE' ? at : null),
+    launch_date: isoOrNull(input.launch_date),
     scheduled_pause_date: isoOrNull(input.scheduled_pause_date),
     earliest_ship_date: isoTime(input.earliest_ship_date),
     latest_ship_date: isoTime(input.latest_ship_date),
@@ -129,7 +129,8 @@ export function transitionWaitlist(state: StoreState, now: Date, waitlist: Waitl
     }
   }
   if (target === 'SCHEDULED' && !waitlist.launch_date) throw invalid('INVALID_REQUEST', 'launch_date', 'is required for a SCHEDULED waitlist');
-  if (target === 'LIVE' && (!waitlist.launch_date || Date.parse(waitlist.launch_date) > now.getTime())) {
+  // Launched ahead of its schedule: it went live now, not on the date it was waiting for.
+  if (target === 'LIVE' && waitlist.launch_date && Date.parse(waitlist.launch_date) > now.getTime()) {
     waitlist.launch_date = now.toISOString();
   }
   waitlist.state = target;

@@ -165,4 +165,42 @@ describe('a SCHEDULED waitlist', () => {
     await h.control('POST', '/__sim/clock/advance', { seconds: 2 });
     expect(await states(h, waitlist.id)).toEqual(['LIVE', 'OPEN', false]);
   });
+
+  it('keeps its launch_date once LIVE on schedule, and takes the moment it went live when launched early', async () => {
+    const onTime = await fresh('scheduled-launch');
+    const waitlist = await scheduled(onTime);
+    await setClock(onTime, plus(waitlist.launch_date, 3_600_000));
+    const live = (await onTime.publicGet('/api/v1/waitlists')).body.data.find((w: any) => w.id === waitlist.id);
+    expect(live.launch_date).toBe(waitlist.launch_date);
+
+    const early = await fresh('scheduled-launch');
+    const launchedAt = await now(early);
+    expect((await early.control('PATCH', `/__sim/waitlists/${waitlist.id}`, { state: 'LIVE' })).status).toBe(200);
+    const shown = (await early.publicGet('/api/v1/waitlists')).body.data.find((w: any) => w.id === waitlist.id);
+    expect(shown.launch_date).toBe(launchedAt);
+  });
+});
+
+describe('a waitlist made LIVE without a launch date', () => {
+  it('shows launch_date null with is_scheduled false on every public read, as the documented example does', async () => {
+    const h = await fresh('scheduled-launch');
+    const [scheduled] = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists;
+    expect((await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'CLOSED' })).status).toBe(200);
+    const created = await h.control('POST', '/__sim/waitlists', {
+      product_id: scheduled.availability.product.product_id,
+      state: 'LIVE',
+      earliest_ship_date: scheduled.earliest_ship_date,
+      latest_ship_date: scheduled.latest_ship_date,
+      variants: scheduled.availability.variants.map((v: any) => ({ variant_id: v.variant_id, buy_size: 5 })),
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id;
+    const variantId = scheduled.availability.variants[0].variant_id;
+    const listed = (await h.publicGet('/api/v1/waitlists')).body.data.find((w: any) => w.id === id);
+    const variant = (await h.publicGet('/api/v1/variants/preorder-state', { variant_id: variantId })).body.data;
+    const privately = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists.find((w: any) => w.id === id);
+    expect([listed.state, listed.is_scheduled, listed.launch_date]).toEqual(['OPEN', false, null]);
+    expect([variant.state, variant.waitlist.id, variant.waitlist.is_scheduled, variant.waitlist.launch_date]).toEqual(['ON_PREORDER', id, false, null]);
+    expect([privately.state, privately.launch_date]).toEqual(['LIVE', null]);
+  });
 });

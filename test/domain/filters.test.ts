@@ -111,6 +111,11 @@ describe('pre-order list filters on a store with open, cancelled, exported and m
     expect(ids(await listAll(h, { all_line_items: 'exported' }))).not.toContain(mixed.id);
   });
 
+  it('reads a list of line states with spaces around its commas as the same list', async () => {
+    expect(ids(await listAll(h, { all_line_items: 'cancelled , exported' }))).toEqual(ids(await listAll(h, { all_line_items: 'cancelled,exported' })));
+    expect(await count(h, { some_line_item: ' exported, cancelled' })).toBe(await count(h, { some_line_item: 'exported,cancelled' }));
+  });
+
   it('some_line_item keeps the pre-orders with a line in one of the states', async () => {
     for (const states of [['cancelled'], ['exported'], ['exported', 'cancelled']]) {
       const listed = await expectFilter(h, { some_line_item: states.join(',') }, all, (o) => o.line_items.some((l: any) => states.includes(lineState(l))));

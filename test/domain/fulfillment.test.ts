@@ -70,6 +70,16 @@ describe('fulfilling a fulfillment order', () => {
     expect((await getFo(h, fo.id)).fulfillments).toHaveLength(3);
   });
 
+  it('reads line_items and tracking_info given as null as blank: every remaining unit, no tracking', async () => {
+    const h = await fresh('scheduled-launch');
+    const { fo } = await exportedFulfillmentOrders(h);
+    const res = await fulfil(h, { fulfillment_order_id: fo.id, line_items: null, tracking_info: null });
+    expect(res.status).toBe(201);
+    expect(res.body.data.fulfillment.line_items).toEqual(fo.line_items.map((l: any) => ({ id: l.id, quantity: l.quantity })));
+    expect(res.body.data.fulfillment.tracking_info).toBeNull();
+    expect(res.body.data.fulfillment_order.status).toBe('FULFILLED');
+  });
+
   it('fulfils every remaining unit when line_items is omitted or empty', async () => {
     const h = await fresh('scheduled-launch');
     const { fo, otherFo } = await exportedFulfillmentOrders(h);
@@ -113,6 +123,18 @@ describe('a refused fulfilment', () => {
     const res = await fulfil(h, { fulfillment_order_id: randomUUID() });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('UNKNOWN_FULFILLMENT_ORDER');
+  });
+
+  it("answers 404 naming the IDs for the docs' own example body, whose IDs are not UUIDs", async () => {
+    const h = await fresh('scheduled-launch');
+    const docsId = '00000000-00000000-00000000-00000000';
+    const unknownOrder = await fulfil(h, { fulfillment_order_id: docsId, line_items: [{ id: docsId, quantity: 1 }] });
+    expect([unknownOrder.status, unknownOrder.body.error.code]).toEqual([404, 'UNKNOWN_FULFILLMENT_ORDER']);
+    expect(unknownOrder.body.error.details.map((d: any) => d.field)).toEqual(['fulfillment.fulfillment_order_id']);
+    const { fo } = await exportedFulfillmentOrders(h);
+    const unknownLine = await fulfil(h, { fulfillment_order_id: fo.id, line_items: [{ id: docsId, quantity: 1 }] });
+    expect([unknownLine.status, unknownLine.body.error.code]).toEqual([404, 'UNKNOWN_LINE_ITEMS']);
+    expect(unknownLine.body.error.details.map((d: any) => d.field)).toEqual(['fulfillment.line_items[0].id']);
   });
 
   it('answers 404 UNKNOWN_LINE_ITEMS for a line not on the fulfillment order and fulfils nothing', async () => {
