@@ -931,7 +931,7 @@ export interface components {
                  * @description Send a shipment notification (documented; default false).
                  * @default false
                  */
-                notify_customer: boolean;
+                notify_customer?: boolean;
                 /** @description Tracking of the shipment (documented); `null` is read as none (inferred). */
                 tracking_info?: components["schemas"]["TrackingInfo"] | null;
             };

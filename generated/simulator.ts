@@ -45,7 +45,9 @@ export interface paths {
         put?: never;
         /**
          * Reload the current scenario and seed
-         * @description Throws away every change and rebuilds the loaded scenario from its seed; a manual clock returns to the scenario's reference time.
+         * @description Throws away every change and rebuilds the loaded scenario from its seed. A manual clock returns to the
+         *     scenario's reference time; a system clock returns to the machine time, undoing any set or advance, so
+         *     shopper tokens signed with the wall clock are accepted again.
          */
         post: operations["reset"];
         delete?: never;
@@ -63,7 +65,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Load a scenario by name and seed */
+        /**
+         * Load a scenario by name and seed
+         * @description Replaces the whole state with a fresh build of the scenario; the clock restarts as on reset.
+         */
         post: operations["loadScenario"];
         delete?: never;
         options?: never;
@@ -542,7 +547,7 @@ export interface components {
              * @default DRAFT
              * @enum {string}
              */
-            state: "DRAFT" | "SCHEDULED" | "LIVE";
+            state?: "DRAFT" | "SCHEDULED" | "LIVE";
             /** Format: date-time */
             launch_date?: string;
             /** Format: date-time */

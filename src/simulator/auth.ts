@@ -15,7 +15,10 @@ export function authenticatePublic(sim: Simulation, query: Record<string, unknow
   const key = single(query.api_key);
   if (!key) throw refuse('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
   const store = sim.storeByApiKey(key);
-  if (!store) throw refuse('INVALID_API_KEY', 'api_key', 'does not match any store', 'The api_key does not match any store.');
+  if (!store) {
+    const problem = sim.storeByAccessToken(key) ? 'is a private access token, not a public API key' : 'does not match any store';
+    throw refuse('INVALID_API_KEY', 'api_key', problem, `The api_key ${problem}.`);
+  }
   return store;
 }
 
@@ -25,7 +28,8 @@ export function authenticatePrivate(sim: Simulation, header: string | undefined)
   }
   const store = sim.storeByAccessToken(header);
   if (!store) {
-    throw refuse('INVALID_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', 'does not match any store', 'The X-Purple-Dot-Access-Token header does not match any store.');
+    const problem = sim.storeByApiKey(header) ? 'is a public API key, not a private access token' : 'does not match any store';
+    throw refuse('INVALID_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', problem, `The X-Purple-Dot-Access-Token header ${problem}.`);
   }
   return store;
 }
@@ -45,11 +49,13 @@ export function authenticateShopper(store: StoreState, query: Record<string, unk
   }
   const skew = Math.abs(now.getTime() / 1000 - Number(timestamp));
   if (skew > WINDOW_SECONDS) {
-    throw refuse('EXPIRED_SHOPPER_TOKEN', 'timestamp', `is ${Math.round(skew)} s from the server time`, `The shopper token is only valid within ${WINDOW_SECONDS} seconds of its timestamp.`);
+    throw refuse('EXPIRED_SHOPPER_TOKEN', 'timestamp', `is ${Math.round(skew)} s from the server time ${now.toISOString()}`, `The shopper token is only valid within ${WINDOW_SECONDS} seconds of its timestamp.`);
   }
   const expected = Buffer.from(signShopperToken(email!, Number(timestamp), store.data.settings.shared_secret), 'utf8');
   const given = Buffer.from(token!, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw refuse('INVALID_SHOPPER_TOKEN', 'token', 'does not match email and timestamp', 'The shopper token does not match the email and timestamp.');
+    // Naming the exact string checked shows a `+` in the email that arrived as a space (unencoded in the URL).
+    const signed = JSON.stringify(`${email}:${timestamp}`);
+    throw refuse('INVALID_SHOPPER_TOKEN', 'token', `is not the HMAC-SHA256 of ${signed} with the store's shared secret`, 'The shopper token does not match the email and timestamp.');
   }
 }

@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../domain/errors.ts';
 import { buildIndex, type StoreState } from '../domain/store.ts';
 import type { StoreData } from '../domain/types.ts';
 import { applyDueTransitions } from '../domain/waitlists.ts';
-import { findScenario } from '../../scenarios/index.ts';
+import { findScenario, scenarios } from '../../scenarios/index.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from './present/private.ts';
 import { presentAvailability, presentPublicWaitlist } from './present/public.ts';
 import { uuidFor } from '../domain/ids.ts';
@@ -132,14 +132,16 @@ export function createSimulation(options: SimulationOptions): Simulation {
     stores = next;
     byApiKey = new Map(next.map((s) => [s.data.settings.public_api_key, s]));
     byToken = new Map(next.map((s) => [s.data.settings.private_access_token, s]));
-    // A manual clock restarts where the state ends; an injected or system clock keeps running.
-    if (!injected && mode === 'manual') clock = createClock('manual', startsAt);
-    else if (clock.nowMs() < startsAt.getTime()) clock.set(startsAt);
+    // New state, new clock: manual starts where the state ends, system follows the machine again (so a
+    // reset undoes an advance that would otherwise expire wall-clock shopper tokens until a restart).
+    // Either way it never starts behind the state. An injected clock is the caller's to run.
+    if (!injected) clock = createClock(mode, startsAt);
+    if (clock.nowMs() < startsAt.getTime()) clock.set(startsAt);
   };
 
   const load = (name: string, nextSeed: number): void => {
     const found = findScenario(name);
-    if (!found) throw notFound('UNKNOWN_SCENARIO', 'name', `no scenario named ${name}`);
+    if (!found) throw notFound('UNKNOWN_SCENARIO', 'name', `no scenario named ${name}; known: ${scenarios.map((s) => s.name).join(', ')}`);
     const built = found.build(nextSeed);
     scenario = name;
     seed = nextSeed;

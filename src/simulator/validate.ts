@@ -47,12 +47,28 @@ function fieldName(error: ErrorObject, root: string | undefined): string {
   return path || root || 'body';
 }
 
+/** Ajv's message, with the allowed values spelt out where Ajv only says that some exist. */
+function problemOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'enum':
+      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
+    case 'minLength':
+      return (error.params as { limit: number }).limit === 1 ? 'must not be empty' : error.message ?? 'is too short';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
 function details(errors: ErrorObject[] | null | undefined, root?: string): ErrorDetail[] {
   const seen = new Set<string>();
   const result: ErrorDetail[] = [];
   for (const error of errors ?? []) {
     const field = fieldName(error, root);
-    const problem = error.keyword === 'required' ? 'is required' : (error.message ?? 'is invalid');
+    const problem = problemOf(error);
     const key = `${field}\u0000${problem}`;
     if (seen.has(key)) continue;
     seen.add(key);

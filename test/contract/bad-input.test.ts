@@ -338,6 +338,52 @@ describe('bad input (ready-to-fulfil scenario)', () => {
     });
   });
 
+  describe('messages that tell a newcomer what to send instead', () => {
+    const problem = (res: Reply, field: string): string => res.body.error.details.find((d: { field: string }) => d.field === field)?.problem;
+
+    it('lists the allowed waitlist states when given the public state OPEN', async () => {
+      const res = await h().control('PATCH', `/__sim/waitlists/${data().waitlists[0]!.id}`, { state: 'OPEN' });
+      expectRefused(res, 400, 'state');
+      expect(problem(res, 'state')).toBe('must be one of "DRAFT", "SCHEDULED", "LIVE", "PAUSED", "CLOSED"');
+    });
+
+    it('says a refund entry must be quantity 1 when given 2', async () => {
+      const { order, external } = refundable();
+      const res = await post(REFUND, { id: 'message-quantity', order, line_items: [{ id: external, quantity: 2 }] });
+      expectRefused(res, 400, 'line_items[0].quantity', 'INVALID_LINE_ITEMS');
+      expect(problem(res, 'line_items[0].quantity')).toBe('must be 1');
+    });
+
+    it('says an empty references filter is empty (what curl sends for an unencoded #)', async () => {
+      const res = await get('private', '/admin/api/v1/fulfillment-orders', { references: '' });
+      expectRefused(res, 400, 'references');
+      expect(problem(res, 'references')).toBe('must not be empty');
+    });
+
+    it('shows the string a shopper token was checked against, so a + sent unencoded shows as a space', async () => {
+      const { api_key, timestamp } = shopper();
+      const token = signShopperToken('ada+pd@example.com', timestamp, credentials.shared_secret);
+      const res = await h().request('GET', `/api/v1/pre-orders?api_key=${api_key}&email=ada+pd@example.com&timestamp=${timestamp}&token=${token}`);
+      expectRefused(res, 401, 'token', 'INVALID_SHOPPER_TOKEN');
+      expect(problem(res, 'token')).toContain(JSON.stringify(`ada pd@example.com:${timestamp}`));
+    });
+
+    it('says which credential was sent when the public key and the access token are swapped', async () => {
+      const asToken = await h().request('GET', '/admin/api/v1/waitlists', { headers: { 'X-Purple-Dot-Access-Token': credentials.public_api_key } });
+      expectRefused(asToken, 401, 'X-Purple-Dot-Access-Token', 'INVALID_ACCESS_TOKEN');
+      expect(problem(asToken, 'X-Purple-Dot-Access-Token')).toBe('is a public API key, not a private access token');
+      const asKey = await h().request('GET', `/api/v1/waitlists?api_key=${credentials.private_access_token}`);
+      expectRefused(asKey, 401, 'api_key', 'INVALID_API_KEY');
+      expect(problem(asKey, 'api_key')).toBe('is a private access token, not a public API key');
+    });
+
+    it('names the known scenarios when asked for one that does not exist', async () => {
+      const res = await h().control('POST', '/__sim/scenario', { name: 'soldout' });
+      expectRefused(res, 404, 'name', 'UNKNOWN_SCENARIO');
+      expect(res.body.error.message).toContain('sold-out');
+    });
+  });
+
   describe('refused before routing', () => {
     /** Writes raw bytes to the simulator's socket and reads until the server closes it. */
     const rawExchange = (bytes: string): Promise<string> => new Promise((resolve, reject) => {

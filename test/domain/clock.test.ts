@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
-import { credentials, type Harness } from '../support/simulator.ts';
+import { credentials, startHarness, type Harness } from '../support/simulator.ts';
 import { fresh, now, place, plus } from '../support/steps.ts';
 
 const setClock = (h: Harness, iso: string) => h.control('PUT', '/__sim/clock', { now: iso });
@@ -105,6 +105,22 @@ describe('the simulator clock', () => {
     expect(await now(h)).toBe(later);
     // The same time is not backwards.
     expect((await setClock(h, later)).status).toBe(200);
+  });
+});
+
+describe('the system clock (npm start)', () => {
+  it('returns to the machine time on reset, so wall-clock shopper tokens work again after an advance', async () => {
+    const h = await startHarness({ scenario: 'on-preorder', clock: 'system' });
+    onTestFinished(() => h.close());
+    const email = h.sim.state.defaultStore().data.pre_orders[0]!.email;
+    const wallToken = () => shopperList(h, email, Math.floor(Date.now() / 1000));
+    expect((await wallToken()).status).toBe(200);
+    expect((await h.control('POST', '/__sim/clock/advance', { seconds: 86_400 })).status).toBe(200);
+    const expired = await wallToken();
+    expect([expired.status, expired.body.error.code]).toEqual([401, 'EXPIRED_SHOPPER_TOKEN']);
+    expect((await h.control('POST', '/__sim/reset')).status).toBe(200);
+    expect((await wallToken()).status).toBe(200);
+    expect(Math.abs(Date.parse(await now(h)) - Date.now())).toBeLessThan(5_000);
   });
 });
 
