@@ -905,6 +905,10 @@ export interface components {
             total_discounts: components["schemas"]["Money"];
             /** @description Line items before tax and shipping. */
             subtotal_price: components["schemas"]["Money"];
+            /**
+             * @description Line items with their tax, without shipping: the docs give no shipping field on fulfillment orders,
+             *     so shipping shows only on the pre-order (`shipping_price`), though its first export can refund it (inferred).
+             */
             total_price: components["schemas"]["Money"];
             line_items: components["schemas"]["FulfillmentOrderLineItem"][];
             /** @description Fulfilments recorded so far, with their tracking and notification choice (inferred; keeps POST /fulfillment visible). */

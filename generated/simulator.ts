@@ -133,7 +133,9 @@ export interface paths {
          *     to the waitlist and move from open to cancelled in the SKU's counts. Exported lines cannot be
          *     cancelled (documented: an open unit becomes cancelled or exported, never both): 409
          *     `LINE_ITEM_ALREADY_EXPORTED`, and 409 `LINE_ITEM_ALREADY_CANCELLED` for a line cancelled before.
-         *     When every line is cancelled the order gets `cancelled_at` and `cancel_reason` (inferred).
+         *     When every line is cancelled the order gets `cancelled_at` and `cancel_reason` (inferred). Without
+         *     `line_item_ids` on an order with exported lines, only the open lines are cancelled (200): the order
+         *     is not wholly cancelled, so the reason is not recorded, as the API has no per-line reason (inferred).
          */
         post: operations["cancelPreOrder"];
         delete?: never;
@@ -278,7 +280,8 @@ export interface paths {
         /**
          * Void an unfulfilled fulfillment order, as a platform cancellation would
          * @description Only an UNFULFILLED fulfillment order with nothing fulfilled can be voided; otherwise 409
-         *     `FULFILLMENT_ORDER_NOT_VOIDABLE` (inferred).
+         *     `FULFILLMENT_ORDER_NOT_VOIDABLE` (inferred). Its lines stay exported (and counted as exported units):
+         *     the export happened, only its fulfilment is called off (inferred).
          */
         post: operations["voidFulfillmentOrder"];
         delete?: never;
@@ -893,6 +896,10 @@ export interface components {
             total_discounts: components["schemas"]["Money"];
             /** @description Line items before tax and shipping. */
             subtotal_price: components["schemas"]["Money"];
+            /**
+             * @description Line items with their tax, without shipping: the docs give no shipping field on fulfillment orders,
+             *     so shipping shows only on the pre-order (`shipping_price`), though its first export can refund it (inferred).
+             */
             total_price: components["schemas"]["Money"];
             line_items: components["schemas"]["FulfillmentOrderLineItem"][];
             /** @description Fulfilments recorded so far, with their tracking and notification choice (inferred; keeps POST /fulfillment visible). */
