@@ -3,10 +3,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// A reader that stops early (`purple-dot-sim scenarios | head`) closes the pipe: the output is done, not broken.
+// A reader that stops early (`purple-dot-sim scenarios | head`) closes the pipe: the rest of the output has
+// nowhere to go, which is no reason to crash (nor, for `serve`, to stop serving).
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
 });
 const { buildCli } = await import('../src/cli.ts');
 await buildCli().parseAsync(process.argv);

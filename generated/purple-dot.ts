@@ -919,7 +919,8 @@ export interface components {
                 /**
                  * @description ID of a fulfillment order (documented as a string). Purple Dot's IDs are UUIDs, but the docs' own
                  *     example uses `00000000-00000000-00000000-00000000`, which is not one, so any ID is accepted and an
-                 *     unknown one answers 404 `UNKNOWN_FULFILLMENT_ORDER`, as `GET /fulfillment-orders/{id}` does (inferred).
+                 *     unknown one answers 404 `UNKNOWN_FULFILLMENT_ORDER`, as `GET /fulfillment-orders/{id}` does for an
+                 *     unknown UUID (inferred).
                  */
                 fulfillment_order_id: string;
                 /**

@@ -47,7 +47,8 @@ export interface paths {
          * Reload the current scenario and seed
          * @description Throws away every change and rebuilds the loaded scenario from its seed. A manual clock returns to the
          *     scenario's reference time; a system clock returns to the machine time, undoing any set or advance, so
-         *     shopper tokens signed with the wall clock are accepted again.
+         *     shopper tokens signed with the wall clock are accepted again. A clock injected through
+         *     `createSimulator({ clock })` is the caller's and keeps running.
          */
         post: operations["reset"];
         delete?: never;
@@ -85,7 +86,13 @@ export interface paths {
         };
         /** Export the whole state as JSON */
         get: operations["exportSnapshot"];
-        /** Replace the whole state with a snapshot */
+        /**
+         * Replace the whole state with a snapshot
+         * @description Takes the `data` of a `GET /__sim/snapshot` answer and replaces the whole state with it, or refuses it
+         *     whole (400 `INVALID_SNAPSHOT`) and changes nothing. The clock restarts with the state: a manual clock
+         *     at the snapshot's time; a system clock at the later of the machine time and the snapshot's time, so
+         *     it is never behind the state it now holds.
+         */
         put: operations["importSnapshot"];
         post?: never;
         delete?: never;
@@ -551,7 +558,11 @@ export interface components {
              * @enum {string}
              */
             state?: "DRAFT" | "SCHEDULED" | "LIVE";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the waitlist goes live; required for SCHEDULED. A LIVE waitlist has launched, so a date later
+             *     than now on a LIVE waitlist is taken as now (inferred); without one a LIVE waitlist shows null.
+             */
             launch_date?: string;
             /** Format: date-time */
             scheduled_pause_date?: string;
@@ -567,7 +578,11 @@ export interface components {
         UpdateWaitlistRequest: {
             /** @enum {string} */
             state?: "DRAFT" | "SCHEDULED" | "LIVE" | "PAUSED" | "CLOSED";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the waitlist goes live; required for SCHEDULED. A LIVE waitlist has launched, so a date later
+             *     than now on a LIVE waitlist is taken as now (inferred); without one a LIVE waitlist shows null.
+             */
             launch_date?: string;
             /** Format: date-time */
             scheduled_pause_date?: string | null;

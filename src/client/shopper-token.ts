@@ -5,5 +5,8 @@ import { createHmac } from 'node:crypto';
  * keyed with the store's shared secret, `timestamp` in Unix epoch seconds.
  */
 export function signShopperToken(email: string, timestamp: number, sharedSecret: string): string {
-  return createHmac('sha256', sharedSecret).update(`${email}:${timestamp}`).digest('hex');
+  return createHmac('sha256', sharedSecret).update(shopperTokenPayload(email, timestamp)).digest('hex');
 }
+
+/** The string a shopper token signs. */
+export const shopperTokenPayload = (email: string, timestamp: number): string => `${email}:${timestamp}`;

@@ -1,7 +1,7 @@
 import { cancelLines } from './pre-orders.ts';
 import type { StoreState } from './store.ts';
 import type { Waitlist, WaitlistState } from './types.ts';
-import { applyDueTransitions, checkAllocations, getWaitlist, isoTime, setBuySizes, transitionWaitlist } from './waitlists.ts';
+import { applyDueTransitions, checkAllocations, getWaitlist, isoTime, setBuySizes, settleLaunchDate, transitionWaitlist } from './waitlists.ts';
 
 export interface WaitlistChange {
   state?: WaitlistState;
@@ -23,6 +23,7 @@ export function changeWaitlist(state: StoreState, now: Date, id: string, change:
     if (change.scheduled_pause_date !== undefined) waitlist.scheduled_pause_date = change.scheduled_pause_date === null ? null : isoTime(change.scheduled_pause_date);
     if (change.variants) setBuySizes(waitlist, now, change.variants);
     if (change.state) transitionWaitlist(state, now, waitlist, change.state);
+    settleLaunchDate(waitlist, now);
   } catch (error) {
     Object.assign(waitlist, before);
     throw error;

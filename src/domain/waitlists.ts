@@ -102,6 +102,7 @@ export function createWaitlist(state: StoreState, now: Date, input: WaitlistInpu
     labels: input.labels ?? [],
     allocations: input.variants.map((v) => ({ variant_id: v.variant_id, buy_size: v.buy_size, committed: 0 })),
   };
+  settleLaunchDate(waitlist, now);
   state.data.waitlists.push(waitlist);
   indexWaitlist(state.index, waitlist);
   applyDueTransitions(state, now);
@@ -116,6 +117,16 @@ const TRANSITIONS: Record<WaitlistState, readonly WaitlistState[]> = {
   CLOSED: [],
 };
 
+/**
+ * A LIVE waitlist has launched, so its launch date is never later than now: one made LIVE ahead of its
+ * schedule, or given a later date while LIVE, launched now. Without a date it stays null (documented example).
+ */
+export function settleLaunchDate(waitlist: Waitlist, now: Date): void {
+  if (waitlist.state === 'LIVE' && waitlist.launch_date && Date.parse(waitlist.launch_date) > now.getTime()) {
+    waitlist.launch_date = now.toISOString();
+  }
+}
+
 /** Moves a waitlist to a new state; the caller cancels open lines when it closes (see lifecycle.ts). */
 export function transitionWaitlist(state: StoreState, now: Date, waitlist: Waitlist, target: WaitlistState): void {
   if (target === waitlist.state) return;
@@ -129,10 +140,6 @@ export function transitionWaitlist(state: StoreState, now: Date, waitlist: Waitl
     }
   }
   if (target === 'SCHEDULED' && !waitlist.launch_date) throw invalid('INVALID_REQUEST', 'launch_date', 'is required for a SCHEDULED waitlist');
-  // Launched ahead of its schedule: it went live now, not on the date it was waiting for.
-  if (target === 'LIVE' && waitlist.launch_date && Date.parse(waitlist.launch_date) > now.getTime()) {
-    waitlist.launch_date = now.toISOString();
-  }
   waitlist.state = target;
   waitlist.updated_at = now.toISOString();
 }

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { signShopperToken } from '../client/shopper-token.ts';
+import { shopperTokenPayload, signShopperToken } from '../client/shopper-token.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { StoreState } from '../domain/store.ts';
 import type { Simulation } from './simulation.ts';
@@ -55,7 +55,7 @@ export function authenticateShopper(store: StoreState, query: Record<string, unk
   const given = Buffer.from(token!, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     // Naming the exact string checked shows a `+` in the email that arrived as a space (unencoded in the URL).
-    const signed = JSON.stringify(`${email}:${timestamp}`);
+    const signed = JSON.stringify(shopperTokenPayload(email!, Number(timestamp)));
     throw refuse('INVALID_SHOPPER_TOKEN', 'token', `is not the HMAC-SHA256 of ${signed} with the store's shared secret`, 'The shopper token does not match the email and timestamp.');
   }
 }

@@ -9,11 +9,13 @@ const STATUS: Record<ErrorKind, number> = {
   unsupported_media_type: 415,
 };
 
+/** The one error envelope of both APIs. */
+export function errorEnvelope(code: string, message: string, details: DomainError['details']): object {
+  return { meta: { result: 'error' }, error: { code, message, details } };
+}
+
 export function sendError(res: Response, error: DomainError): void {
-  res.status(STATUS[error.kind]).json({
-    meta: { result: 'error' },
-    error: { code: error.code, message: error.message, details: error.details },
-  });
+  res.status(STATUS[error.kind]).json(errorEnvelope(error.code, error.message, error.details));
 }
 
 export const unknownRoute: RequestHandler = (req, res) => {
@@ -25,7 +27,7 @@ interface BodyParserError {
   status?: number;
 }
 
-/** The one place errors become responses: domain refusals and body-parser failures are 4xx; anything else is a bug. */
+/** Where errors inside Express become responses (transport-errors.ts answers those Node refuses before Express): domain refusals and body-parser failures are 4xx; anything else is a bug. */
 export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   if (res.headersSent) return next(error);
   if (error instanceof DomainError) return sendError(res, error);
@@ -45,5 +47,5 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, nex
     return sendError(res, new DomainError('invalid', 'INVALID_REQUEST', 'The request body cannot be read.', [{ field: 'body', problem: 'cannot be read' }]));
   }
   console.error(error);
-  res.status(500).json({ meta: { result: 'error' }, error: { code: 'INTERNAL_ERROR', message: 'The simulator hit a bug.', details: [] } });
+  res.status(500).json(errorEnvelope('INTERNAL_ERROR', 'The simulator hit a bug.', []));
 };

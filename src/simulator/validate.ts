@@ -63,10 +63,23 @@ function problemOf(error: ErrorObject): string {
   }
 }
 
+const isNullBranch = (error: ErrorObject): boolean => error.keyword === 'type' && (error.params as { type: unknown }).type === 'null';
+
+/**
+ * A nullable field is `oneOf: [schema, {type: 'null'}]`. When a value fails the schema, Ajv also reports
+ * "must be null" and the oneOf summary; only what the schema found wrong tells the caller anything.
+ */
+function withoutNullableNoise(errors: ErrorObject[]): ErrorObject[] {
+  const explained = (path: string): boolean => errors.some((e) => e.keyword !== 'oneOf' && !isNullBranch(e)
+    && (e.instancePath === path || e.instancePath.startsWith(`${path}/`)));
+  const quiet = new Set(errors.filter((e) => e.keyword === 'oneOf' && explained(e.instancePath)).map((e) => e.instancePath));
+  return errors.filter((e) => !((e.keyword === 'oneOf' || isNullBranch(e)) && quiet.has(e.instancePath)));
+}
+
 function details(errors: ErrorObject[] | null | undefined, root?: string): ErrorDetail[] {
   const seen = new Set<string>();
   const result: ErrorDetail[] = [];
-  for (const error of errors ?? []) {
+  for (const error of withoutNullableNoise(errors ?? [])) {
     const field = fieldName(error, root);
     const problem = problemOf(error);
     const key = `${field}\u0000${problem}`;

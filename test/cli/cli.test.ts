@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { scenarios } from '../../scenarios/index.ts';
 import { createSimulator } from '../../src/simulator/app.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
+import { stopChild } from '../support/processes.ts';
 import { credentials } from '../support/simulator.ts';
 
 const BIN = new URL('../../bin/purple-dot-sim.js', import.meta.url).pathname;
@@ -39,14 +40,7 @@ async function serve(args: string[]): Promise<string> {
 }
 
 afterEach(async () => {
-  await Promise.all(children.splice(0).map(async (child) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const closed = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await closed;
-    clearTimeout(timer);
-  }));
+  await Promise.all(children.splice(0).map(stopChild));
 });
 
 describe('purple-dot-sim scenarios', () => {

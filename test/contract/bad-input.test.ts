@@ -3,10 +3,12 @@
  * and the envelope names the field at fault. Refused requests that would have changed state change nothing.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
+import { answerTransportErrors } from '../../src/simulator/transport-errors.ts';
 import type { LineItem, StoreData } from '../../src/domain/types.ts';
 import { credentials, privateHeaders, useHarness, type Reply } from '../support/simulator.ts';
 
@@ -377,6 +379,12 @@ describe('bad input (ready-to-fulfil scenario)', () => {
       expect(problem(asKey, 'api_key')).toBe('is a private access token, not a public API key');
     });
 
+    it('names only what is wrong inside a nullable object, not that it should have been null', async () => {
+      const res = await post(FULFILLMENT, { fulfillment: { fulfillment_order_id: UNKNOWN_UUID, tracking_info: { number: 5 } } });
+      expectRefused(res, 400, 'fulfillment.tracking_info.number');
+      expect(res.body.error.details).toEqual([{ field: 'fulfillment.tracking_info.number', problem: 'must be string' }]);
+    });
+
     it('names the known scenarios when asked for one that does not exist', async () => {
       const res = await h().control('POST', '/__sim/scenario', { name: 'soldout' });
       expectRefused(res, 404, 'name', 'UNKNOWN_SCENARIO');
@@ -403,6 +411,27 @@ describe('bad input (ready-to-fulfil scenario)', () => {
       expect(res.status).toBe(431);
       expect(await res.json()).toMatchObject({ meta: { result: 'error' }, error: { code: 'REQUEST_TOO_LARGE', details: [{ field: 'headers' }] } });
       expect((await get('private', '/admin/api/v1/pre-orders', { limit: 1 })).status).toBe(200);
+    });
+
+    it('answers a request too slow to arrive with 408 in the error envelope, on a server of your own that mounts the app', async () => {
+      const server = createServer({ headersTimeout: 200, requestTimeout: 300, connectionsCheckingInterval: 50 }, h().sim.app);
+      answerTransportErrors(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const reply = await new Promise<string>((resolve, reject) => {
+          const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.write('GET /api/v1/waitlists HTTP/1.1\r\nHost: x\r\n'));
+          let text = '';
+          socket.setEncoding('utf8');
+          socket.on('data', (chunk: string) => { text += chunk; });
+          socket.on('close', () => resolve(text));
+          socket.on('error', reject);
+        });
+        expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+        expect(envelopeOf(reply)).toMatchObject({ meta: { result: 'error' }, error: { code: 'REQUEST_TIMEOUT', details: [{ field: 'request' }] } });
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('answers bytes that are not HTTP with 400 in the error envelope naming the request', async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import type { StoreData } from '../../src/domain/types.ts';
 import { contractOperations, operationFor } from '../support/contract.ts';
+import { stopChild } from '../support/processes.ts';
 import { credentials, privateHeaders, startHarness, type Harness } from '../support/simulator.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,16 +42,6 @@ function prismListening(prism: ChildProcess, log: () => string): Promise<string>
     prism.stderr?.on('data', onOutput);
     prism.once('exit', onExit);
   });
-}
-
-/** SIGTERM, then SIGKILL if the process has not exited within a few seconds. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 interface Exchange {
@@ -114,7 +105,7 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
   }, 60_000);
 
   afterAll(async () => {
-    if (prism) await stop(prism);
+    if (prism) await stopChild(prism);
     upstream?.closeAllConnections();
     await new Promise((resolve) => (upstream ? upstream.close(resolve) : resolve(undefined)));
     await harness?.close();

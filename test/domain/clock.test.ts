@@ -219,4 +219,24 @@ describe('a waitlist made LIVE without a launch date', () => {
     expect([variant.state, variant.waitlist.id, variant.waitlist.is_scheduled, variant.waitlist.launch_date]).toEqual(['ON_PREORDER', id, false, null]);
     expect([privately.state, privately.launch_date]).toEqual(['LIVE', null]);
   });
+
+  it('takes a future launch_date given to a LIVE waitlist, on creation or later, as now: it has launched', async () => {
+    const h = await fresh('scheduled-launch');
+    const [scheduled] = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists;
+    expect((await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'CLOSED' })).status).toBe(200);
+    const at = await now(h);
+    const nextYear = plus(at, 365 * 86_400_000);
+    const created = await h.control('POST', '/__sim/waitlists', {
+      product_id: scheduled.availability.product.product_id,
+      state: 'LIVE',
+      launch_date: nextYear,
+      earliest_ship_date: scheduled.earliest_ship_date,
+      latest_ship_date: scheduled.latest_ship_date,
+      variants: scheduled.availability.variants.map((v: any) => ({ variant_id: v.variant_id, buy_size: 5 })),
+    });
+    expect([created.status, created.body.data.state, created.body.data.launch_date]).toEqual([201, 'LIVE', at]);
+    await h.control('POST', '/__sim/clock/advance', { seconds: 60 });
+    const patched = await h.control('PATCH', `/__sim/waitlists/${created.body.data.id}`, { launch_date: nextYear });
+    expect([patched.status, patched.body.data.launch_date]).toEqual([200, await now(h)]);
+  });
 });

@@ -21,26 +21,30 @@ const envSeed = process.env.FAST_CHECK_SEED;
 const baseSeed = envSeed === 'random' ? undefined : envSeed !== undefined && envSeed !== '' ? Number(envSeed) : DEFAULT_SEED;
 
 /**
- * Sequences that once failed, replayed before the random ones whatever the seed.
- * Shipping refunded on the second export of a pre-order (only the first carries shipping).
+ * Sequences that once failed, by the scenario they failed on (indices resolve against its catalogue),
+ * replayed before the random ones whatever the seed.
  */
-const KNOWN_COUNTEREXAMPLES: Op[][] = [
-  [
-    { kind: 'place', email: 0, lines: [{ variant: 0, quantity: 1 }, { variant: 24, quantity: 1 }] },
-    { kind: 'inventory', sku: 0, units: 5 },
-    { kind: 'inventory', sku: 892, units: 6 },
-    { kind: 'place', email: 0, lines: [{ variant: 0, quantity: 1 }] },
-    { kind: 'cancel', order: 0, line: null },
-    { kind: 'advanceClock', seconds: 0 },
-    { kind: 'refund', line: 935, shipping: true, key: 0 },
-    { kind: 'moveWaitlist', waitlist: 0, state: 'LIVE' },
+const KNOWN_COUNTEREXAMPLES: Record<string, Op[][]> = {
+  'on-preorder': [
+    // Shipping refunded on the second export of a pre-order (only the first carries shipping).
+    [
+      { kind: 'place', email: 0, lines: [{ variant: 0, quantity: 1 }, { variant: 24, quantity: 1 }] },
+      { kind: 'inventory', sku: 0, units: 5 },
+      { kind: 'inventory', sku: 892, units: 6 },
+      { kind: 'place', email: 0, lines: [{ variant: 0, quantity: 1 }] },
+      { kind: 'cancel', order: 0, line: null },
+      { kind: 'advanceClock', seconds: 0 },
+      { kind: 'refund', line: 935, shipping: true, key: 0 },
+      { kind: 'moveWaitlist', waitlist: 0, state: 'LIVE' },
+    ],
   ],
-];
+};
 
-const parameters = (offset: number): fc.Parameters<[Op[]]> => ({
+// One seed for both scenarios, so the seed fast-check prints on a failure replays it as it is.
+const parameters = (scenario: string): fc.Parameters<[Op[]]> => ({
   numRuns: SEQUENCES_PER_SCENARIO,
-  examples: KNOWN_COUNTEREXAMPLES.map((ops) => [ops]),
-  ...(baseSeed !== undefined ? { seed: baseSeed + offset } : {}),
+  examples: (KNOWN_COUNTEREXAMPLES[scenario] ?? []).map((ops) => [ops]),
+  ...(baseSeed !== undefined ? { seed: baseSeed } : {}),
 });
 
 async function runSequence(h: Harness, fixture: Fixture, ops: Op[], tally: Tally): Promise<void> {
@@ -97,14 +101,14 @@ describe('random sequences of control and API operations', () => {
   it('keep every invariant after every step on the on-preorder scenario', async () => {
     const fixture = await loadFixture(h, 'on-preorder');
     const tally: Tally = new Map();
-    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters(0));
+    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters('on-preorder'));
     expectPathsTaken(tally);
   }, 600_000);
 
   it('keep every invariant after every step on the mixed-catalogue scenario', async () => {
     const fixture = await loadFixture(h, 'mixed-catalogue');
     const tally: Tally = new Map();
-    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters(1));
+    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters('mixed-catalogue'));
     expectPathsTaken(tally);
   }, 600_000);
 });
