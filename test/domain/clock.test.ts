@@ -198,8 +198,8 @@ describe('a SCHEDULED waitlist', () => {
 });
 
 describe('a waitlist made LIVE without a launch date', () => {
-  it('shows launch_date null with is_scheduled false on every public read, as the documented example does', async () => {
-    const h = await fresh('scheduled-launch');
+  /** Closes the scenario's SCHEDULED waitlist and creates a LIVE one for the same product in its place. */
+  async function replaceWithLive(h: Harness, extra: Record<string, unknown> = {}): Promise<{ scheduled: any; created: any }> {
     const [scheduled] = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists;
     expect((await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'CLOSED' })).status).toBe(200);
     const created = await h.control('POST', '/__sim/waitlists', {
@@ -208,8 +208,15 @@ describe('a waitlist made LIVE without a launch date', () => {
       earliest_ship_date: scheduled.earliest_ship_date,
       latest_ship_date: scheduled.latest_ship_date,
       variants: scheduled.availability.variants.map((v: any) => ({ variant_id: v.variant_id, buy_size: 5 })),
+      ...extra,
     });
     expect(created.status).toBe(201);
+    return { scheduled, created };
+  }
+
+  it('shows launch_date null with is_scheduled false on every public read, as the documented example does', async () => {
+    const h = await fresh('scheduled-launch');
+    const { scheduled, created } = await replaceWithLive(h);
     const id = created.body.data.id;
     const variantId = scheduled.availability.variants[0].variant_id;
     const listed = (await h.publicGet('/api/v1/waitlists')).body.data.find((w: any) => w.id === id);
@@ -222,19 +229,10 @@ describe('a waitlist made LIVE without a launch date', () => {
 
   it('takes a future launch_date given to a LIVE waitlist, on creation or later, as now: it has launched', async () => {
     const h = await fresh('scheduled-launch');
-    const [scheduled] = (await h.privateGet('/admin/api/v1/waitlists')).body.data.waitlists;
-    expect((await h.control('PATCH', `/__sim/waitlists/${scheduled.id}`, { state: 'CLOSED' })).status).toBe(200);
     const at = await now(h);
     const nextYear = plus(at, 365 * 86_400_000);
-    const created = await h.control('POST', '/__sim/waitlists', {
-      product_id: scheduled.availability.product.product_id,
-      state: 'LIVE',
-      launch_date: nextYear,
-      earliest_ship_date: scheduled.earliest_ship_date,
-      latest_ship_date: scheduled.latest_ship_date,
-      variants: scheduled.availability.variants.map((v: any) => ({ variant_id: v.variant_id, buy_size: 5 })),
-    });
-    expect([created.status, created.body.data.state, created.body.data.launch_date]).toEqual([201, 'LIVE', at]);
+    const { created } = await replaceWithLive(h, { launch_date: nextYear });
+    expect([created.body.data.state, created.body.data.launch_date]).toEqual(['LIVE', at]);
     await h.control('POST', '/__sim/clock/advance', { seconds: 60 });
     const patched = await h.control('PATCH', `/__sim/waitlists/${created.body.data.id}`, { launch_date: nextYear });
     expect([patched.status, patched.body.data.launch_date]).toEqual([200, await now(h)]);
