@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { packageFileUrl } from '../package-files.ts';
 
 /** Base URIs under which Ajv resolves each document's $refs, including the control spec's refs into the vendor spec. */
 export const SPEC_IDS = {
@@ -33,7 +34,7 @@ export interface OperationObject {
 }
 
 const load = (file: string): OpenApiDocument =>
-  parse(readFileSync(new URL(`../../spec/${file}`, import.meta.url), 'utf8')) as OpenApiDocument;
+  parse(readFileSync(packageFileUrl(`spec/${file}`), 'utf8')) as OpenApiDocument;
 
 let cache: Record<SpecName, OpenApiDocument> | undefined;
 
