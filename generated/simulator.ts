@@ -7,11 +7,71 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the named scenarios */
+        /**
+         * List the named scenarios
+         * @description Every scenario a store can be built from, the built-in ones and those the integrator registered.
+         */
         get: operations["listScenarios"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the stores */
+        get: operations["listStores"];
+        put?: never;
+        /**
+         * Create a store from a scenario and seed
+         * @description Builds a new store from a scenario, as a scenario load would (`scenario` is a built-in scenario or one
+         *     the integrator registered through `createSimulator({ scenarios })` or `serve --scenario-file`; unknown:
+         *     404 `UNKNOWN_SCENARIO`). The store's clock starts as on a scenario load, in the mode `clock` asks for.
+         *     Its id is the next of `store-2`, `store-3`, … (see `Store`).
+         *
+         *     Credentials not given are generated: unique and unguessable (random). A given credential that equals
+         *     any credential (public key, access token or shared secret) of another store answers 409
+         *     `CREDENTIALS_IN_USE`, so a credential always names one store; a deleted store's credentials are free
+         *     again. The same string given for two of the new store's credentials answers 400 (all inferred: one
+         *     string, one store and one role, so a swapped credential can still be named in errors).
+         *
+         *     Entity IDs derive from scenario and seed only, so two stores built from the same scenario and seed
+         *     share product, variant, waitlist and pre-order IDs; pass different seeds for distinct IDs (inferred:
+         *     our own design; Purple Dot stores are separate accounts).
+         */
+        post: operations["createStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one store */
+        get: operations["getStore"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a store
+         * @description Removes the store and its state. Its credentials stop working at once: the next Purple Dot request
+         *     with one is refused as with any unknown credential (inferred). The default store cannot be deleted:
+         *     409 `DEFAULT_STORE` (inferred: `/__sim/…` always has a store to act on).
+         */
+        delete: operations["deleteStore"];
         options?: never;
         head?: never;
         patch?: never;
@@ -24,7 +84,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The loaded scenario, seed, clock and store credentials */
+        /** The default store's scenario, seed, clock and credentials */
         get: operations["getStatus"];
         put?: never;
         post?: never;
@@ -44,10 +104,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reload the current scenario and seed
-         * @description Throws away every change and rebuilds the loaded scenario from its seed. A manual clock returns to the
-         *     scenario's reference time; a system clock returns to the machine time, undoing any set or advance, so
-         *     shopper tokens signed with the wall clock are accepted again. A clock injected through
+         * Reload the default store's scenario and seed
+         * @description Throws away every change to the store and rebuilds its scenario from its seed; the store keeps its id
+         *     and credentials (inferred, as for a snapshot import) and other stores are untouched. A manual clock
+         *     returns to the scenario's reference time; a system clock returns to the machine time, undoing any set
+         *     or advance, so shopper tokens signed with the wall clock are accepted again. A clock injected through
          *     `createSimulator({ clock })` is the caller's and keeps running.
          */
         post: operations["reset"];
@@ -67,8 +128,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Load a scenario by name and seed
-         * @description Replaces the whole state with a fresh build of the scenario; the clock restarts as on reset.
+         * Load a scenario by name and seed into the default store
+         * @description Replaces the store's whole state with a fresh build of the scenario; the clock restarts as on reset,
+         *     and the store keeps its id and credentials (inferred, as for a snapshot import). `name` is a built-in
+         *     scenario or one the integrator registered through `createSimulator({ scenarios })` or
+         *     `serve --scenario-file` (`listScenarios` lists both); unknown: 404 `UNKNOWN_SCENARIO`.
          */
         post: operations["loadScenario"];
         delete?: never;
@@ -84,14 +148,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export the whole state as JSON */
+        /**
+         * Export the default store's whole state as JSON
+         * @description A snapshot holds one store: its scenario, seed, clock and state, under `stores` keyed by its id. It can
+         *     be imported into the same store or into another (see `importSnapshot`).
+         */
         get: operations["exportSnapshot"];
         /**
-         * Replace the whole state with a snapshot
-         * @description Takes the `data` of a `GET /__sim/snapshot` answer and replaces the whole state with it, or refuses it
-         *     whole (400 `INVALID_SNAPSHOT`) and changes nothing. The clock restarts with the state: a manual clock
-         *     at the snapshot's time; a system clock at the later of the machine time and the snapshot's time, so
-         *     it is never behind the state it now holds.
+         * Replace the default store's whole state with a snapshot
+         * @description Takes the `data` of an `exportSnapshot` answer and replaces the store's whole state with it, or refuses
+         *     it whole (400 `INVALID_SNAPSHOT`) and changes nothing. A snapshot holds one store: one whose `stores`
+         *     has more or fewer than one entry is refused with 400 `INVALID_SNAPSHOT`. The store keeps its own id
+         *     and credentials (the snapshot's are replaced), so a snapshot taken from one store can be loaded into
+         *     another (inferred: our own design). The store's scenario and seed become the snapshot's, so a later
+         *     reset rebuilds them. The store's clock keeps its mode and restarts with the state: a manual clock at
+         *     the snapshot's time; a system clock at the later of the machine time and the snapshot's time, so it is
+         *     never behind the state it now holds.
          */
         put: operations["importSnapshot"];
         post?: never;
@@ -111,7 +183,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Place a pre-order as a shopper checkout would
+         * Place a pre-order in the default store as a shopper checkout would
          * @description Each line takes units from the LIVE waitlist covering its variant: `available` falls and `committed`
          *     rises by the quantity, and the SKU's open units rise (inferred from the documented counts). Refused
          *     with 409 `WAITLIST_NOT_LIVE` when the variant's waitlist is not LIVE (or there is none), and 409
@@ -135,7 +207,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel line items or a whole pre-order
+         * Cancel line items or a whole pre-order in the default store
          * @description Cancels the given open line items, or every open line when `line_item_ids` is omitted. Units return
          *     to the waitlist and move from open to cancelled in the SKU's counts. Exported lines cannot be
          *     cancelled (documented: an open unit becomes cancelled or exported, never both): 409
@@ -161,7 +233,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a waitlist for a product
+         * Create a waitlist for a product in the default store
          * @description Creates a waitlist (default state DRAFT) with a buy size per variant. A product has at most one
          *     waitlist in SCHEDULED, LIVE or PAUSED at a time: 409 `WAITLIST_CONFLICT` otherwise (inferred). A
          *     SCHEDULED waitlist needs a `launch_date`.
@@ -187,7 +259,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Move a waitlist between states, or change its dates and buy sizes
+         * Move a waitlist of the default store between states, or change its dates and buy sizes
          * @description Transitions (documented states; allowed moves inferred): DRAFT → SCHEDULED | LIVE | CLOSED;
          *     SCHEDULED → DRAFT | LIVE | PAUSED | CLOSED; LIVE → PAUSED | CLOSED; PAUSED → LIVE | CLOSED; CLOSED is
          *     terminal. Others answer 409 `INVALID_STATE_TRANSITION`. Closing cancels every open line on the
@@ -205,7 +277,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set a variant's own (platform) stock */
+        /** Set a variant's own (platform) stock in the default store */
         put: operations["setVariantStock"];
         post?: never;
         delete?: never;
@@ -221,13 +293,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the simulator clock */
+        /** Read the default store's clock */
         get: operations["getClock"];
         /**
-         * Set the simulator clock
-         * @description Moves the clock to `now`. The clock never runs backwards (timestamps and update order depend on it):
-         *     an earlier time answers 409 `CLOCK_BACKWARDS`. Scheduled waitlist transitions whose time has come apply
-         *     at once.
+         * Set the default store's clock
+         * @description Moves the store's clock to `now`; other stores' clocks do not move. The clock never runs backwards
+         *     (timestamps and update order depend on it): an earlier time answers 409 `CLOCK_BACKWARDS`. Scheduled
+         *     waitlist transitions whose time has come apply at once.
          */
         put: operations["setClock"];
         post?: never;
@@ -246,7 +318,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Advance the simulator clock */
+        /** Advance the default store's clock */
         post: operations["advanceClock"];
         delete?: never;
         options?: never;
@@ -264,7 +336,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Run pending exports now
+         * Run the default store's pending exports now
          * @description `POST /inventory` exports at once; units it could not use (no open pre-orders then) stay in the SKU's
          *     export budget. This runs the export for every SKU with budget left, e.g. after new pre-orders.
          */
@@ -285,12 +357,280 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Void an unfulfilled fulfillment order, as a platform cancellation would
+         * Void an unfulfilled fulfillment order of the default store, as a platform cancellation would
          * @description Only an UNFULFILLED fulfillment order with nothing fulfilled can be voided; otherwise 409
          *     `FULFILLMENT_ORDER_NOT_VOIDABLE` (inferred). Its lines stay exported (and counted as exported units):
          *     the export happened, only its fulfilment is called off (inferred).
          */
         post: operations["voidFulfillmentOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One store's scenario, seed, clock and credentials
+         * @description `getStatus` (`GET /__sim/status`) in the store `storeId`.
+         */
+        get: operations["getStatusInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reload one store's scenario and seed
+         * @description `reset` (`POST /__sim/reset`) in the store `storeId`.
+         */
+        post: operations["resetInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/scenario": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load a scenario by name and seed into one store
+         * @description `loadScenario` (`POST /__sim/scenario`) in the store `storeId`.
+         */
+        post: operations["loadScenarioInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export one store's whole state as JSON
+         * @description `exportSnapshot` (`GET /__sim/snapshot`) in the store `storeId`.
+         */
+        get: operations["exportSnapshotInStore"];
+        /**
+         * Replace one store's whole state with a snapshot
+         * @description `importSnapshot` (`PUT /__sim/snapshot`) in the store `storeId`, which keeps its own id and credentials.
+         */
+        put: operations["importSnapshotInStore"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/pre-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Place a pre-order in one store as a shopper checkout would
+         * @description `placePreOrder` (`POST /__sim/pre-orders`) in the store `storeId`.
+         */
+        post: operations["placePreOrderInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/pre-orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel line items or a whole pre-order in one store
+         * @description `cancelPreOrder` (`POST /__sim/pre-orders/{id}/cancel`) in the store `storeId`.
+         */
+        post: operations["cancelPreOrderInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/waitlists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a waitlist for a product in one store
+         * @description `createWaitlist` (`POST /__sim/waitlists`) in the store `storeId`.
+         */
+        post: operations["createWaitlistInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/waitlists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Move a waitlist of one store between states, or change its dates and buy sizes
+         * @description `updateWaitlist` (`PATCH /__sim/waitlists/{id}`) in the store `storeId`.
+         */
+        patch: operations["updateWaitlistInStore"];
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/variants/{id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a variant's own (platform) stock in one store
+         * @description `setVariantStock` (`PUT /__sim/variants/{id}/stock`) in the store `storeId`.
+         */
+        put: operations["setVariantStockInStore"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one store's clock
+         * @description `getClock` (`GET /__sim/clock`) in the store `storeId`.
+         */
+        get: operations["getClockInStore"];
+        /**
+         * Set one store's clock
+         * @description `setClock` (`PUT /__sim/clock`) in the store `storeId`.
+         */
+        put: operations["setClockInStore"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/clock/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Advance one store's clock
+         * @description `advanceClock` (`POST /__sim/clock/advance`) in the store `storeId`.
+         */
+        post: operations["advanceClockInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/exports/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run one store's pending exports now
+         * @description `runExports` (`POST /__sim/exports/run`) in the store `storeId`.
+         */
+        post: operations["runExportsInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/fulfillment-orders/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void an unfulfilled fulfillment order of one store, as a platform cancellation would
+         * @description `voidFulfillmentOrder` (`POST /__sim/fulfillment-orders/{id}/void`) in the store `storeId`.
+         */
+        post: operations["voidFulfillmentOrderInStore"];
         delete?: never;
         options?: never;
         head?: never;
@@ -313,6 +653,8 @@ export interface components {
         StatusResponse: {
             meta: components["schemas"]["SuccessMeta"];
             data: {
+                /** @description The store's id (see `Store`). */
+                store: string;
                 scenario: string;
                 seed: number;
                 clock: components["schemas"]["Clock"];
@@ -333,18 +675,23 @@ export interface components {
             data: components["schemas"]["Clock"];
         };
         /**
-         * @description The whole simulator state; `version` guards the format. An import is checked against this schema and
-         *     for dangling references, and its clock may not be earlier than anything it holds (the clock never runs
-         *     back), so a bad snapshot is refused with 400 `INVALID_SNAPSHOT` before it replaces anything.
+         * @description One store's whole state, with the scenario, seed and clock it was taken at; `version` guards the
+         *     format. An import is checked against this schema and for dangling references, and its clock may not
+         *     be earlier than anything it holds (the clock never runs back), so a bad snapshot is refused with 400
+         *     `INVALID_SNAPSHOT` before it replaces anything.
          */
         Snapshot: {
             /** @constant */
             version: 1;
-            /** @description A known scenario name; reset rebuilds it. */
+            /** @description A known scenario name, built-in or registered; reset rebuilds it. */
             scenario: string;
             seed: number;
             clock: components["schemas"]["Clock"];
-            /** @description The state of each store, keyed by store ID. */
+            /**
+             * @description The state of the one store the snapshot holds, keyed by the id of the store it was taken from.
+             *     Exactly one entry: more or fewer is refused with 400 `INVALID_SNAPSHOT` (inferred). On import, the
+             *     importing store's own id and credentials replace the snapshot's (inferred).
+             */
             stores: {
                 [key: string]: components["schemas"]["StoreSnapshot"];
             };
@@ -600,6 +947,62 @@ export interface components {
         ExportRun: {
             exported_orders: number;
             exported_units: number;
+        };
+        /**
+         * @description One store the simulator hosts. The default store's id is `default`; the stores `createStore` adds are
+         *     `store-2`, `store-3`, … in creation order, and an id is not handed out again after a delete (inferred:
+         *     our own naming).
+         */
+        Store: {
+            id: string;
+            /** @description The scenario the store was last built from or imported with; reset rebuilds it. */
+            scenario: string;
+            seed: number;
+            clock: components["schemas"]["Clock"];
+            credentials: components["schemas"]["Credentials"];
+        };
+        StoreResponse: {
+            meta: components["schemas"]["SuccessMeta"];
+            data: components["schemas"]["Store"];
+        };
+        CreateStoreRequest: {
+            /** @description A built-in scenario or one the integrator registered (`listScenarios` lists both). */
+            scenario: string;
+            /** @description Defaults to 1. */
+            seed?: number;
+            /**
+             * @description The mode of the store's clock (see `Clock`). Defaults to the mode of the default store's clock
+             *     (inferred: a new store runs like the one the simulator started with).
+             * @enum {string}
+             */
+            clock?: "manual" | "system";
+            /** @description The store's credentials; each one left out is generated (random, unique, unguessable). */
+            credentials?: {
+                public_api_key?: string;
+                private_access_token?: string;
+                shared_secret?: string;
+            };
+        };
+        LoadScenarioRequest: {
+            /** @description A built-in scenario or one the integrator registered. */
+            name: string;
+            /** @description Defaults to 1. */
+            seed?: number;
+        };
+        CancelPreOrderRequest: {
+            /** @description Kept as the order's `cancel_reason`. */
+            reason: string;
+            line_item_ids?: string[];
+        };
+        SetVariantStockRequest: {
+            available_in_stock: number;
+        };
+        SetClockRequest: {
+            /** Format: date-time */
+            now: string;
+        };
+        AdvanceClockRequest: {
+            seconds: number;
         };
         /** @description The success envelope's meta (documented as `result: success` on the endpoint pages). */
         SuccessMeta: {
@@ -931,8 +1334,20 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Unknown scenario, product, variant, waitlist, pre-order or line item. */
+        /**
+         * @description Unknown store (`UNKNOWN_STORE`, on the store-scoped paths), scenario (`UNKNOWN_SCENARIO`), product,
+         *     variant, waitlist, pre-order or line item.
+         */
         NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description No store has this id (`UNKNOWN_STORE`). */
+        UnknownStore: {
             headers: {
                 [name: string]: unknown;
             };
@@ -958,8 +1373,193 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description The new store, with its credentials. */
+        StoreCreated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StoreResponse"];
+            };
+        };
+        /** @description Every store, in creation order, the default store first. */
+        StoreList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["Store"][];
+                };
+            };
+        };
+        /** @description The store. */
+        StoreRead: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StoreResponse"];
+            };
+        };
+        /** @description The deleted store, as it was just before. */
+        StoreDeleted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StoreResponse"];
+            };
+        };
+        /** @description The store's status. */
+        StatusRead: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StatusResponse"];
+            };
+        };
+        /** @description The fresh status. */
+        StoreReset: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StatusResponse"];
+            };
+        };
+        /** @description The scenario is loaded. */
+        ScenarioLoaded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StatusResponse"];
+            };
+        };
+        /** @description A snapshot of the store, which `importSnapshot` restores exactly, into this store or another. */
+        SnapshotExported: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["Snapshot"];
+                };
+            };
+        };
+        /** @description The snapshot is loaded. */
+        SnapshotImported: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["StatusResponse"];
+            };
+        };
+        /** @description The placed pre-order, as the private API shows it. */
+        PreOrderPlaced: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["PreOrder"];
+                };
+            };
+        };
+        /** @description The pre-order after cancellation. */
+        PreOrderCancelled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["PreOrder"];
+                };
+            };
+        };
+        /** @description The waitlist, as the private API shows it. */
+        WaitlistCreated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WaitlistResponse"];
+            };
+        };
+        /** @description The waitlist after the change. */
+        WaitlistUpdated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WaitlistResponse"];
+            };
+        };
+        /** @description The variant's stock. */
+        VariantStockSet: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["VariantStock"];
+                };
+            };
+        };
+        /** @description The clock. */
+        ClockRead: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ClockResponse"];
+            };
+        };
+        /** @description The clock after the change. */
+        ClockChanged: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ClockResponse"];
+            };
+        };
+        /** @description What was exported. */
+        ExportsRun: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["ExportRun"];
+                };
+            };
+        };
+        /** @description The voided fulfillment order. */
+        FulfillmentOrderVoided: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["FulfillmentOrder"];
+                };
+            };
+        };
     };
     parameters: {
+        /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+        StoreId: string;
         /** @description The resource ID. */
         Id: string;
     };
@@ -992,6 +1592,80 @@ export interface operations {
             };
         };
     };
+    listStores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["StoreList"];
+        };
+    };
+    createStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scenario": "sold-out",
+                 *       "seed": 7,
+                 *       "credentials": {
+                 *         "public_api_key": "store-b-public-key"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateStoreRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["StoreCreated"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["StoreRead"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    deleteStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["StoreDeleted"];
+            404: components["responses"]["UnknownStore"];
+            409: components["responses"]["Conflict"];
+        };
+    };
     getStatus: {
         parameters: {
             query?: never;
@@ -1001,15 +1675,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The simulator's status. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StatusResponse"];
-                };
-            };
+            200: components["responses"]["StatusRead"];
         };
     };
     reset: {
@@ -1021,15 +1687,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The fresh status. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StatusResponse"];
-                };
-            };
+            200: components["responses"]["StoreReset"];
         };
     };
     loadScenario: {
@@ -1047,23 +1705,11 @@ export interface operations {
                  *       "seed": 7
                  *     }
                  */
-                "application/json": {
-                    name: string;
-                    /** @description Defaults to 1. */
-                    seed?: number;
-                };
+                "application/json": components["schemas"]["LoadScenarioRequest"];
             };
         };
         responses: {
-            /** @description The scenario is loaded. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StatusResponse"];
-                };
-            };
+            200: components["responses"]["ScenarioLoaded"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1078,18 +1724,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A snapshot that `PUT /__sim/snapshot` restores exactly. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        meta: components["schemas"]["SuccessMeta"];
-                        data: components["schemas"]["Snapshot"];
-                    };
-                };
-            };
+            200: components["responses"]["SnapshotExported"];
         };
     };
     importSnapshot: {
@@ -1105,15 +1740,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The snapshot is loaded. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["StatusResponse"];
-                };
-            };
+            200: components["responses"]["SnapshotImported"];
             400: components["responses"]["BadRequest"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1143,18 +1770,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The placed pre-order, as the private API shows it. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        meta: components["schemas"]["SuccessMeta"];
-                        data: components["schemas"]["PreOrder"];
-                    };
-                };
-            };
+            201: components["responses"]["PreOrderPlaced"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -1178,26 +1794,11 @@ export interface operations {
                  *       "reason": "CUSTOMER"
                  *     }
                  */
-                "application/json": {
-                    /** @description Kept as the order's `cancel_reason`. */
-                    reason: string;
-                    line_item_ids?: string[];
-                };
+                "application/json": components["schemas"]["CancelPreOrderRequest"];
             };
         };
         responses: {
-            /** @description The pre-order after cancellation. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        meta: components["schemas"]["SuccessMeta"];
-                        data: components["schemas"]["PreOrder"];
-                    };
-                };
-            };
+            200: components["responses"]["PreOrderCancelled"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -1231,15 +1832,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The waitlist, as the private API shows it. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WaitlistResponse"];
-                };
-            };
+            201: components["responses"]["WaitlistCreated"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -1267,15 +1860,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The waitlist after the change. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WaitlistResponse"];
-                };
-            };
+            200: components["responses"]["WaitlistUpdated"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
@@ -1299,24 +1884,11 @@ export interface operations {
                  *       "available_in_stock": 12
                  *     }
                  */
-                "application/json": {
-                    available_in_stock: number;
-                };
+                "application/json": components["schemas"]["SetVariantStockRequest"];
             };
         };
         responses: {
-            /** @description The variant's stock. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        meta: components["schemas"]["SuccessMeta"];
-                        data: components["schemas"]["VariantStock"];
-                    };
-                };
-            };
+            200: components["responses"]["VariantStockSet"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1331,15 +1903,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The clock. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ClockResponse"];
-                };
-            };
+            200: components["responses"]["ClockRead"];
         };
     };
     setClock: {
@@ -1356,22 +1920,11 @@ export interface operations {
                  *       "now": "2026-02-01T09:00:00.000Z"
                  *     }
                  */
-                "application/json": {
-                    /** Format: date-time */
-                    now: string;
-                };
+                "application/json": components["schemas"]["SetClockRequest"];
             };
         };
         responses: {
-            /** @description The clock after the change. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ClockResponse"];
-                };
-            };
+            200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1391,21 +1944,11 @@ export interface operations {
                  *       "seconds": 86400
                  *     }
                  */
-                "application/json": {
-                    seconds: number;
-                };
+                "application/json": components["schemas"]["AdvanceClockRequest"];
             };
         };
         responses: {
-            /** @description The clock after the change. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ClockResponse"];
-                };
-            };
+            200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -1419,18 +1962,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description What was exported. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        meta: components["schemas"]["SuccessMeta"];
-                        data: components["schemas"]["ExportRun"];
-                    };
-                };
-            };
+            200: components["responses"]["ExportsRun"];
         };
     };
     voidFulfillmentOrder: {
@@ -1445,18 +1977,372 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The voided fulfillment order. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        meta: components["schemas"]["SuccessMeta"];
-                        data: components["schemas"]["FulfillmentOrder"];
-                    };
-                };
+            200: components["responses"]["FulfillmentOrderVoided"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    getStatusInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
             };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["StatusRead"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    resetInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["StoreReset"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    loadScenarioInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "sold-out",
+                 *       "seed": 7
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoadScenarioRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ScenarioLoaded"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    exportSnapshotInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SnapshotExported"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    importSnapshotInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Snapshot"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SnapshotImported"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["UnknownStore"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    placePreOrderInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "shopper@example.com",
+                 *       "currency": "USD",
+                 *       "lines": [
+                 *         {
+                 *           "variant_id": "32813576749188",
+                 *           "quantity": 2
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["PlacePreOrderRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["PreOrderPlaced"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    cancelPreOrderInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+                /** @description The resource ID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "CUSTOMER"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelPreOrderRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["PreOrderCancelled"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    createWaitlistInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "product_id": "4697179062404",
+                 *       "state": "LIVE",
+                 *       "earliest_ship_date": "2026-03-01T00:00:00.000Z",
+                 *       "latest_ship_date": "2026-03-15T00:00:00.000Z",
+                 *       "variants": [
+                 *         {
+                 *           "variant_id": "32813576749188",
+                 *           "buy_size": 50
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateWaitlistRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["WaitlistCreated"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    updateWaitlistInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+                /** @description The resource ID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "state": "PAUSED"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateWaitlistRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WaitlistUpdated"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    setVariantStockInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+                /** @description The resource ID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "available_in_stock": 12
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetVariantStockRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["VariantStockSet"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    getClockInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ClockRead"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    setClockInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "now": "2026-02-01T09:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetClockRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ClockChanged"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["UnknownStore"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    advanceClockInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "seconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdvanceClockRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ClockChanged"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["UnknownStore"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    runExportsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ExportsRun"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    voidFulfillmentOrderInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+                /** @description The resource ID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["FulfillmentOrderVoided"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
         };
