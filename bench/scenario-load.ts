@@ -3,7 +3,9 @@
  * Run: npx tsx bench/scenario-load.ts [runs]
  */
 import { scenarios } from '../scenarios/index.ts';
-import { createSimulator } from '../src/simulator/app.ts';
+import { DEFAULT_CREDENTIALS } from '../src/engine/engine.ts';
+import { buildScenario } from '../src/engine/scenario.ts';
+import { createSimulator } from '../src/http/app.ts';
 
 const runs = Number(process.argv[2] ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -15,7 +17,7 @@ for (const scenario of scenarios) {
   let orders = 0;
   for (let i = 0; i < runs; i += 1) {
     let t = performance.now();
-    orders = scenario.build(1).stores[0]!.data.pre_orders.length;
+    orders = buildScenario(scenario, 1, { id: 'bench', ...DEFAULT_CREDENTIALS }).state.data.pre_orders.length;
     build.push(performance.now() - t);
     t = performance.now();
     const running = await createSimulator({ scenario: scenario.name }).listen(0);

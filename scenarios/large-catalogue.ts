@@ -1,14 +1,12 @@
-import { ScenarioBuilder } from './builder.ts';
-import type { Scenario } from './types.ts';
+import { defineScenario } from '../src/engine/scenario.ts';
 
 /** The issue asks for 100,000 pre-orders; tests hold the scenario to it. */
 export const LARGE_CATALOGUE_ORDERS = 100_000;
 
-export const largeCatalogue: Scenario = {
+export const largeCatalogue = defineScenario({
   name: 'large-catalogue',
   summary: '100,000 pre-orders over 40 products for pagination and scale: mostly open, some cancelled, the oldest units of each first SKU exported.',
-  build(seed) {
-    const b = new ScenarioBuilder(seed);
+  build(b) {
     b.daysBefore(59);
     const items = Array.from({ length: 40 }, () => b.product({ sizes: ['S', 'M', 'L', 'XL'] }));
     for (const item of items) b.waitlist(item, 2_000);
@@ -22,6 +20,5 @@ export const largeCatalogue: Scenario = {
       b.minutes(0.5);
     }
     for (const item of items) b.inventory(item.variants[0]!.sku, 300);
-    return b.done();
   },
-};
+});

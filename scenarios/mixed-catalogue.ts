@@ -1,11 +1,9 @@
-import { REFERENCE_DATE, ScenarioBuilder } from './builder.ts';
-import type { Scenario } from './types.ts';
+import { REFERENCE_DATE, defineScenario } from '../src/engine/scenario.ts';
 
-export const mixedCatalogue: Scenario = {
+export const mixedCatalogue = defineScenario({
   name: 'mixed-catalogue',
   summary: 'Every pre-order state at once: ON_PREORDER, AVAILABLE_IN_STOCK, SOLD_OUT, NO_OPEN_WAITLISTS (no waitlist, DRAFT, PAUSED, CLOSED) and a SCHEDULED launch, with open, cancelled and exported lines.',
-  build(seed) {
-    const b = new ScenarioBuilder(seed);
+  build(b) {
     b.daysBefore(45);
     const onPreorder = b.product();
     const inStock = b.product({ ownStock: 10, sizes: ['One Size'] });
@@ -33,6 +31,5 @@ export const mixedCatalogue: Scenario = {
     b.daysBefore(10);
     b.moveWaitlist(pausedWaitlist, 'PAUSED');
     b.moveWaitlist(closedWaitlist, 'CLOSED');
-    return b.done();
   },
-};
+});

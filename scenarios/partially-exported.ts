@@ -1,11 +1,9 @@
-import { ScenarioBuilder } from './builder.ts';
-import type { Scenario } from './types.ts';
+import { defineScenario } from '../src/engine/scenario.ts';
 
-export const partiallyExported: Scenario = {
+export const partiallyExported = defineScenario({
   name: 'partially-exported',
   summary: 'Stock arrived for part of the demand: the oldest pre-orders of two SKUs are exported (UNFULFILLED fulfillment orders), the newer ones stay open, and one order is split across two exports (/1, /2).',
-  build(seed) {
-    const b = new ScenarioBuilder(seed);
+  build(b) {
     b.daysBefore(40);
     const item = b.product({ sizes: ['S', 'M'] });
     b.waitlist(item, 30);
@@ -18,6 +16,5 @@ export const partiallyExported: Scenario = {
     b.inventory(small!.sku, 4);
     b.daysBefore(5);
     b.inventory(medium!.sku, 3);
-    return b.done();
   },
-};
+});

@@ -1,11 +1,9 @@
-import { ScenarioBuilder } from './builder.ts';
-import type { Scenario } from './types.ts';
+import { defineScenario } from '../src/engine/scenario.ts';
 
-export const refundWindow: Scenario = {
+export const refundWindow = defineScenario({
   name: 'refund-window',
   summary: 'Exported orders in every refund position: fulfilled, one partly refunded by line, one with shipping refunded, one appeased, and untouched ones ready for POST /refund.',
-  build(seed) {
-    const b = new ScenarioBuilder(seed);
+  build(b) {
     b.daysBefore(50);
     const item = b.product({ sizes: ['S', 'M'] });
     b.waitlist(item, 30);
@@ -25,6 +23,5 @@ export const refundWindow: Scenario = {
     b.refund({ id: 'seed-refund-1', order: first!.external_order_id!, line_items: [{ id: first!.external_line_item_id!, quantity: 1 }] });
     b.refund({ id: 'seed-refund-2', order: second!.external_order_id!, shipping: true });
     b.refund({ id: 'seed-refund-3', order: third!.external_order_id!, amount: '5.00', currency: 'USD' });
-    return b.done();
   },
-};
+});

@@ -1,13 +1,11 @@
-import { REFERENCE_DATE, ScenarioBuilder } from './builder.ts';
-import type { Scenario } from './types.ts';
+import { REFERENCE_DATE, defineScenario } from '../src/engine/scenario.ts';
 
 const DAY = 86_400_000;
 
-export const scheduledLaunch: Scenario = {
+export const scheduledLaunch = defineScenario({
   name: 'scheduled-launch',
   summary: 'A SCHEDULED waitlist launching 7 days after the reference date (public state SCHEDULED, is_scheduled true); advance the clock past its launch_date and it goes LIVE.',
-  build(seed) {
-    const b = new ScenarioBuilder(seed);
+  build(b) {
     b.daysBefore(10);
     const item = b.product();
     b.waitlist(item, 20, {
@@ -15,6 +13,5 @@ export const scheduledLaunch: Scenario = {
       launch_date: new Date(REFERENCE_DATE.getTime() + 7 * DAY).toISOString(),
       labels: ['drop'],
     });
-    return b.done();
   },
-};
+});

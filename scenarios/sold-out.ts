@@ -1,11 +1,9 @@
-import { ScenarioBuilder } from './builder.ts';
-import type { Scenario } from './types.ts';
+import { defineScenario } from '../src/engine/scenario.ts';
 
-export const soldOut: Scenario = {
+export const soldOut = defineScenario({
   name: 'sold-out',
   summary: 'Two products whose LIVE waitlists are fully committed with no own stock (SOLD_OUT), plus one product without a waitlist (NO_OPEN_WAITLISTS).',
-  build(seed) {
-    const b = new ScenarioBuilder(seed);
+  build(b) {
     b.daysBefore(40);
     const items = [b.product({ sizes: ['S', 'M'] }), b.product({ sizes: ['One Size'] })];
     for (const item of items) b.waitlist(item, 4);
@@ -19,6 +17,5 @@ export const soldOut: Scenario = {
         b.minutes(90);
       }
     }
-    return b.done();
   },
-};
+});

@@ -1,8 +1,20 @@
+// The stable surface of purple-dot-sim; everything else is internal and may change.
 export { createPurpleDotClient, type PurpleDotClient, type PurpleDotClientOptions } from './client/purple-dot.ts';
 export { createControlClient, type ControlClient } from './client/control.ts';
 export { signShopperToken } from './client/shopper-token.ts';
-export { createSimulator, type RunningSimulator, type Simulator, type SimulatorOptions } from './simulator/app.ts';
-export { answerTransportErrors } from './simulator/transport-errors.ts';
-export type { Simulation, Snapshot } from './simulator/simulation.ts';
+export { createApp, createSimulator, type RunningSimulator, type Simulator, type SimulatorOptions } from './http/app.ts';
+export { answerTransportErrors } from './http/transport-errors.ts';
+export {
+  createEngine, DEFAULT_CREDENTIALS, DEFAULT_STORE_ID, type Engine, type EngineEvent, type EngineListener, type EngineOptions,
+  type StoreLifecycleEvent,
+} from './engine/engine.ts';
+export type { Answer } from './engine/answer.ts';
+export type { EngineRequest, OperationId } from './engine/dispatch.ts';
+export type { NewStore } from './engine/handler.ts';
+export type { Credentials, Snapshot, Store } from './engine/store.ts';
+export {
+  defineScenario, REFERENCE_DATE, ScenarioBuilder, type CatalogueItem, type ProductSpec, type Scenario,
+} from './engine/scenario.ts';
+export type { DomainEvent, DomainEventType } from './domain/events.ts';
 export { createClock, type Clock, type ClockMode } from './domain/clock.ts';
-export { DEFAULT_CREDENTIALS, DEFAULT_SCENARIO, DEFAULT_SEED, REFERENCE_DATE, scenarios } from '../scenarios/index.ts';
+export { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios } from '../scenarios/index.ts';

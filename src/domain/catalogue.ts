@@ -1,4 +1,5 @@
 import { conflict, invalid, notFound } from './errors.ts';
+import { touchVariantStock } from './events.ts';
 import { indexProduct, indexVariant, type StoreState } from './store.ts';
 import type { Product, Variant } from './types.ts';
 
@@ -39,9 +40,10 @@ export function variantsOf(state: StoreState, product: Product): Variant[] {
   return product.variant_ids.map((id) => state.index.variantsById.get(id)).filter((v): v is Variant => v !== undefined);
 }
 
-export function setOwnStock(state: StoreState, variantId: string, units: number): Variant {
+export function setOwnStock(state: StoreState, now: Date, variantId: string, units: number): Variant {
   const variant = getVariant(state, variantId, 'id');
   if (!Number.isInteger(units) || units < 0) throw invalid('INVALID_REQUEST', 'available_in_stock', 'must be an integer >= 0');
   variant.own_stock = units;
+  touchVariantStock(state, variant, now);
   return variant;
 }

@@ -1,6 +1,7 @@
 import { invalid } from './errors.ts';
+import { touchFulfillmentOrder, touchInventory, touchPreOrder } from './events.ts';
 import {
-  indexExport, indexFulfillmentOrder, nextId, recordUnits, touchPreOrder, type LineRef, type StoreState,
+  indexExport, indexFulfillmentOrder, nextId, recordUnits, type LineRef, type StoreState,
 } from './store.ts';
 import type { FulfillmentOrder, InventoryLevel, PreOrder } from './types.ts';
 
@@ -24,7 +25,7 @@ export function setInventory(state: StoreState, now: Date, sku: string, availabl
   }
   level.export_budget = Math.max(0, level.export_budget + (availableUnits - level.available_units));
   level.available_units = availableUnits;
-  level.updated_at = now.toISOString();
+  touchInventory(state, level, now);
   return { level, run: exportSku(state, now, sku) };
 }
 
@@ -112,5 +113,8 @@ function exportLines(state: StoreState, now: Date, order: PreOrder, refs: LineRe
   indexExport(state.index, order, exported);
   state.data.fulfillment_orders.push(fulfillmentOrder);
   indexFulfillmentOrder(state.index, fulfillmentOrder, state.data.fulfillment_orders.length - 1);
-  touchPreOrder(state, order, now);
+  touchPreOrder(state, order, now, {
+    type: 'line_items.exported', line_item_ids: exported.line_item_ids, fulfillment_order_id: fulfillmentOrder.id, external_order_id: externalOrderId,
+  });
+  touchFulfillmentOrder(state, fulfillmentOrder, now, { type: 'fulfillment_order.created' });
 }

@@ -1,4 +1,5 @@
 import { DomainError, conflict, notFound } from './errors.ts';
+import { touchFulfillmentOrder } from './events.ts';
 import { nextId, type StoreState } from './store.ts';
 import type { Fulfillment, FulfillmentOrder, LineItem, TrackingInfo } from './types.ts';
 
@@ -67,8 +68,7 @@ export function fulfil(state: StoreState, now: Date, input: FulfillmentInput): {
   };
   for (const entry of fo.lines) entry.fulfilled_quantity += requested.get(entry.line_item_id) ?? 0;
   fo.fulfillments.push(fulfillment);
-  settleStatus(state, now, fo);
-  fo.updated_at = now.toISOString();
+  if (!settleStatus(state, now, fo, fulfillment.id)) touchFulfillmentOrder(state, fo, now, { type: 'fulfillment_order.changed', fulfillment_id: fulfillment.id });
   return { fulfillment, order: fo };
 }
 
@@ -76,11 +76,12 @@ export function fulfil(state: StoreState, now: Date, input: FulfillmentInput): {
  * Derives an UNFULFILLED order's status from its lines: nothing left to ship makes it FULFILLED when
  * anything shipped, VOIDED when every unit was refunded first (documented: VOIDED means cancelled).
  */
-export function settleStatus(state: StoreState, now: Date, fo: FulfillmentOrder): void {
-  if (fo.status !== 'UNFULFILLED') return;
-  if (fo.lines.some((entry) => unfulfilled(state, entry) > 0)) return;
+export function settleStatus(state: StoreState, now: Date, fo: FulfillmentOrder, fulfillmentId: string | null = null): boolean {
+  if (fo.status !== 'UNFULFILLED') return false;
+  if (fo.lines.some((entry) => unfulfilled(state, entry) > 0)) return false;
   fo.status = fo.lines.some((entry) => entry.fulfilled_quantity > 0) ? 'FULFILLED' : 'VOIDED';
-  fo.updated_at = now.toISOString();
+  touchFulfillmentOrder(state, fo, now, fo.status === 'FULFILLED' ? { type: 'fulfillment_order.fulfilled', fulfillment_id: fulfillmentId } : { type: 'fulfillment_order.voided' });
+  return true;
 }
 
 /** Voids an untouched fulfillment order, as a cancellation on the platform would. */
@@ -90,6 +91,6 @@ export function voidFulfillmentOrder(state: StoreState, now: Date, id: string): 
     throw conflict('FULFILLMENT_ORDER_NOT_VOIDABLE', 'id', `fulfillment order ${fo.id} is ${fo.status} or partly fulfilled`);
   }
   fo.status = 'VOIDED';
-  fo.updated_at = now.toISOString();
+  touchFulfillmentOrder(state, fo, now, { type: 'fulfillment_order.voided' });
   return fo;
 }

@@ -1,3 +1,4 @@
+import { touchWaitlist } from './events.ts';
 import { cancelLines } from './pre-orders.ts';
 import type { StoreState } from './store.ts';
 import type { Waitlist, WaitlistState } from './types.ts';
@@ -21,7 +22,7 @@ export function changeWaitlist(state: StoreState, now: Date, id: string, change:
   try {
     if (change.launch_date !== undefined) waitlist.launch_date = isoTime(change.launch_date);
     if (change.scheduled_pause_date !== undefined) waitlist.scheduled_pause_date = change.scheduled_pause_date === null ? null : isoTime(change.scheduled_pause_date);
-    if (change.variants) setBuySizes(waitlist, now, change.variants);
+    if (change.variants) setBuySizes(waitlist, change.variants);
     if (change.state) transitionWaitlist(state, now, waitlist, change.state);
     settleLaunchDate(waitlist, now);
   } catch (error) {
@@ -29,7 +30,9 @@ export function changeWaitlist(state: StoreState, now: Date, id: string, change:
     throw error;
   }
   if (before.state !== 'CLOSED' && waitlist.state === 'CLOSED') closeLines(state, now, waitlist);
-  waitlist.updated_at = now.toISOString();
+  // A change of state alone was recorded by the transition; anything else (or nothing) is a change.
+  const fieldsChanged = change.launch_date !== undefined || change.scheduled_pause_date !== undefined || change.variants !== undefined;
+  if (fieldsChanged || before.state === waitlist.state) touchWaitlist(state, waitlist, now, { type: 'waitlist.changed' });
   applyDueTransitions(state, now);
   return waitlist;
 }

@@ -1,9 +1,8 @@
 import { getVariant } from './catalogue.ts';
 import { conflict, invalid, notFound } from './errors.ts';
-import {
-  indexPreOrder, nextId, recordUnits, touchPreOrder, type StoreState,
-} from './store.ts';
-import type { Address, LineItem, PreOrder } from './types.ts';
+import { touchPreOrder, touchWaitlist } from './events.ts';
+import { indexPreOrder, nextId, recordUnits, type StoreState } from './store.ts';
+import type { Address, LineItem, PreOrder, Waitlist } from './types.ts';
 import { allocationFor, holdingWaitlist, unitsLeft } from './waitlists.ts';
 
 export interface PlacementInput {
@@ -120,10 +119,10 @@ export function placePreOrder(state: StoreState, now: Date, input: PlacementInpu
     allocation.committed += quantity;
     recordUnits(state, variant.sku, now, quantity, 0, 0);
   }
-  for (const { waitlist } of plan) waitlist.updated_at = at;
   state.data.pre_orders.push(order);
   indexPreOrder(state.index, order);
-  touchPreOrder(state, order, now);
+  touchPreOrder(state, order, now, { type: 'pre_order.placed' });
+  for (const waitlist of new Set(plan.map((p) => p.waitlist))) touchWaitlist(state, waitlist, now, { type: 'waitlist.changed' });
   return order;
 }
 
@@ -167,6 +166,7 @@ export function cancelPreOrder(state: StoreState, now: Date, orderId: string, in
 /** Cancels the given open lines of one order; also used when a waitlist closes. */
 export function cancelLines(state: StoreState, now: Date, order: PreOrder, lines: LineItem[], reason: string): void {
   const at = now.toISOString();
+  const touched = new Set<Waitlist>();
   for (const line of lines) {
     line.status = 'cancelled';
     line.cancelled_at = at;
@@ -174,13 +174,15 @@ export function cancelLines(state: StoreState, now: Date, order: PreOrder, lines
     const allocation = waitlist ? allocationFor(waitlist, line.variant_id) : undefined;
     if (waitlist && allocation) {
       allocation.committed -= line.quantity;
-      waitlist.updated_at = at;
+      touched.add(waitlist);
     }
     recordUnits(state, line.sku, now, -line.quantity, line.quantity, 0);
   }
-  if (order.line_items.every((l) => l.status === 'cancelled')) {
+  const whole = order.line_items.every((l) => l.status === 'cancelled');
+  if (whole) {
     order.cancelled_at = at;
     order.cancel_reason = reason;
   }
-  touchPreOrder(state, order, now);
+  touchPreOrder(state, order, now, { type: 'pre_order.cancelled', line_item_ids: lines.map((l) => l.id), reason, whole_order: whole });
+  for (const waitlist of touched) touchWaitlist(state, waitlist, now, { type: 'waitlist.changed' });
 }

@@ -1,7 +1,8 @@
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import { settleStatus } from './fulfillment.ts';
 import { formatCents, lineTotalCents, parseCents, unitShare } from './money.ts';
-import { refundKey, touchPreOrder, type StoreState } from './store.ts';
+import { recordRefund, touchPreOrder } from './events.ts';
+import { refundKey, type StoreState } from './store.ts';
 import type { ExportedOrder, LineItem, PreOrder } from './types.ts';
 
 export interface RefundInput {
@@ -119,12 +120,13 @@ export function refund(state: StoreState, now: Date, input: RefundInput): Refund
   if (refundShipping) order.shipping_refunded = true;
   exported.refunded_cents += amount;
   order.refunded_cents += amount;
-  touchPreOrder(state, order, now);
+  touchPreOrder(state, order, now, { type: 'pre_order.changed' });
   const fo = state.index.fulfillmentOrdersById.get(exported.fulfillment_order_id);
   if (fo) settleStatus(state, now, fo);
 
   const record = { id: input.id, order: input.order, payload, amount_cents: amount, currency: order.currency, created_at: now.toISOString() };
   state.data.refunds.push(record);
   state.index.refundsByKey.set(refundKey(record.order, record.id), record);
+  recordRefund(state, { type: 'refund.created', refund_id: record.id, order: record.order, pre_order_id: order.id, amount_cents: amount, currency: order.currency }, now);
   return { id: record.id, order: record.order, refunded: { amount: formatCents(amount), currency: order.currency } };
 }

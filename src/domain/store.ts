@@ -1,3 +1,4 @@
+import type { DomainEvent } from './events.ts';
 import { uuidFor } from './ids.ts';
 import type {
   ExportedOrder, FulfillmentOrder, InventoryLevel, LineItem, PreOrder, Product, RefundRecord, StoreData,
@@ -9,7 +10,7 @@ export interface LineRef {
   line: LineItem;
 }
 
-interface UpdateEntry {
+export interface UpdateEntry {
   seq: number;
   at: number;
   order: PreOrder;
@@ -51,6 +52,8 @@ export interface StoreIndex {
 export interface StoreState {
   data: StoreData;
   index: StoreIndex;
+  /** Events of changes not yet handed to subscribers (see events.ts); never snapshotted. */
+  outbox: DomainEvent[];
 }
 
 export const emailKey = (email: string): string => email.trim().toLowerCase();
@@ -71,7 +74,12 @@ export function createStoreState(settings: StoreSettings, seed: number): StoreSt
     refunds: [],
     unit_history: {},
   };
-  return { data, index: buildIndex(data) };
+  return stateOf(data);
+}
+
+/** The state of a store holding `data`, with its indexes built and nothing in its outbox. */
+export function stateOf(data: StoreData): StoreState {
+  return { data, index: buildIndex(data), outbox: [] };
 }
 
 /** Rebuilds every index from the data, e.g. after a snapshot import. */
@@ -160,14 +168,6 @@ export function indexFulfillmentOrder(index: StoreIndex, fo: FulfillmentOrder, p
   index.fulfillmentOrderPosition.set(fo.id, position);
   const order = index.preOrdersById.get(fo.pre_order_id);
   if (order) index.fulfillmentOrdersByReference.set(fulfillmentReference(order, fo.index), fo);
-}
-
-/** Records that a pre-order changed now: moves its update time and its place in the update-time view. */
-export function touchPreOrder(state: StoreState, order: PreOrder, now: Date): void {
-  state.data.counters.updates += 1;
-  order.update_seq = state.data.counters.updates;
-  order.updated_at = now.toISOString();
-  state.index.updateLog.push({ seq: order.update_seq, at: now.getTime(), order });
 }
 
 /** Pre-orders updated between `fromMs` and `toMs`, in update order, each once at its latest update, after `afterSeq`. */

@@ -1,5 +1,6 @@
 import { getProduct, getVariant } from './catalogue.ts';
 import { conflict, invalid, notFound } from './errors.ts';
+import { touchWaitlist } from './events.ts';
 import { indexWaitlist, nextId, type StoreState } from './store.ts';
 import type { Waitlist, WaitlistAllocation, WaitlistState } from './types.ts';
 
@@ -105,6 +106,7 @@ export function createWaitlist(state: StoreState, now: Date, input: WaitlistInpu
   settleLaunchDate(waitlist, now);
   state.data.waitlists.push(waitlist);
   indexWaitlist(state.index, waitlist);
+  touchWaitlist(state, waitlist, now, { type: 'waitlist.created' });
   applyDueTransitions(state, now);
   return waitlist;
 }
@@ -140,11 +142,12 @@ export function transitionWaitlist(state: StoreState, now: Date, waitlist: Waitl
     }
   }
   if (target === 'SCHEDULED' && !waitlist.launch_date) throw invalid('INVALID_REQUEST', 'launch_date', 'is required for a SCHEDULED waitlist');
+  const from = waitlist.state;
   waitlist.state = target;
-  waitlist.updated_at = now.toISOString();
+  touchWaitlist(state, waitlist, now, { type: 'waitlist.state_changed', from, to: target });
 }
 
-export function setBuySizes(waitlist: Waitlist, now: Date, variants: WaitlistInput['variants']): void {
+export function setBuySizes(waitlist: Waitlist, variants: WaitlistInput['variants']): void {
   variants.forEach((entry, i) => {
     const existing = allocationFor(waitlist, entry.variant_id);
     if (existing && entry.buy_size < existing.committed) {
@@ -156,10 +159,7 @@ export function setBuySizes(waitlist: Waitlist, now: Date, variants: WaitlistInp
     if (existing) existing.buy_size = entry.buy_size;
     else waitlist.allocations.push({ variant_id: entry.variant_id, buy_size: entry.buy_size, committed: 0 });
   }
-  waitlist.updated_at = now.toISOString();
 }
-
-const later = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
 
 /**
  * Applies the transitions the clock has reached: SCHEDULED → LIVE at `launch_date`, LIVE → PAUSED at
@@ -170,11 +170,27 @@ export function applyDueTransitions(state: StoreState, now: Date): void {
   for (const waitlist of state.data.waitlists) {
     if (waitlist.state === 'SCHEDULED' && waitlist.launch_date && Date.parse(waitlist.launch_date) <= nowMs) {
       waitlist.state = 'LIVE';
-      waitlist.updated_at = later(waitlist.updated_at, waitlist.launch_date);
+      touchWaitlist(state, waitlist, waitlist.launch_date, { type: 'waitlist.state_changed', from: 'SCHEDULED', to: 'LIVE' });
     }
     if (waitlist.state === 'LIVE' && waitlist.scheduled_pause_date && Date.parse(waitlist.scheduled_pause_date) <= nowMs) {
       waitlist.state = 'PAUSED';
-      waitlist.updated_at = later(waitlist.updated_at, waitlist.scheduled_pause_date);
+      touchWaitlist(state, waitlist, waitlist.scheduled_pause_date, { type: 'waitlist.state_changed', from: 'LIVE', to: 'PAUSED' });
     }
   }
+}
+
+/** The earliest time a scheduled launch or pause of the store falls due, if any: when the scheduler wakes. */
+export function nextDueTransition(state: StoreState): number | undefined {
+  let next: number | undefined;
+  const consider = (time: string | null): void => {
+    if (!time) return;
+    const ms = Date.parse(time);
+    if (next === undefined || ms < next) next = ms;
+  };
+  for (const waitlist of state.data.waitlists) {
+    // A scheduled waitlist's pause counts once it is LIVE: before that it could never fall due.
+    if (waitlist.state === 'SCHEDULED') consider(waitlist.launch_date);
+    if (waitlist.state === 'LIVE') consider(waitlist.scheduled_pause_date);
+  }
+  return next;
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scenarios } from '../../scenarios/index.ts';
-import { createSimulator } from '../../src/simulator/app.ts';
+import { createSimulator } from '../../src/http/app.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import { stopChild } from '../support/processes.ts';
 import { credentials } from '../support/simulator.ts';

@@ -37,8 +37,8 @@ describe('the typed client against a running simulator', () => {
   });
 
   it('reads a shopper\'s pre-orders with a token from signShopperToken', async () => {
-    const order = h().sim.state.defaultStore().data.pre_orders[0]!;
-    const timestamp = Math.floor(h().sim.state.clock.nowMs() / 1000);
+    const order = h().sim.engine.defaultStore().state.data.pre_orders[0]!;
+    const timestamp = Math.floor(h().sim.engine.defaultStore().clock.nowMs() / 1000);
     const token = signShopperToken(order.email, timestamp, credentials.shared_secret);
     const { data, response } = await client().GET('/api/v1/pre-orders', { params: { query: { email: order.email, timestamp, token } } });
     expect(response.status).toBe(200);

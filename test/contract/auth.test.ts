@@ -91,8 +91,8 @@ function expectUnauthorized(res: Reply, code: string, field: string): void {
 
 describe('credentials on every operation (ready-to-fulfil scenario)', () => {
   const h = useHarness({ scenario: 'ready-to-fulfil' });
-  const data = (): StoreData => h().sim.state.defaultStore().data;
-  const nowMs = (): number => h().sim.state.clock.nowMs();
+  const data = (): StoreData => h().sim.engine.defaultStore().state.data;
+  const nowMs = (): number => h().sim.engine.defaultStore().clock.nowMs();
   const shopperEmail = (): string => data().pre_orders[0]!.email;
 
   /** Real values for path parameters, by name. */
@@ -198,8 +198,8 @@ describe('credentials on every operation (ready-to-fulfil scenario)', () => {
 
 describe('the shopper credential of GET /api/v1/pre-orders', () => {
   const h = useHarness({ scenario: 'on-preorder' });
-  const data = (): StoreData => h().sim.state.defaultStore().data;
-  const nowSeconds = (): number => h().sim.state.clock.nowMs() / 1000;
+  const data = (): StoreData => h().sim.engine.defaultStore().state.data;
+  const nowSeconds = (): number => h().sim.engine.defaultStore().clock.nowMs() / 1000;
   const secret: string = credentials.shared_secret;
   const email = (): string => data().pre_orders[0]!.email;
   const otherEmail = (): string => data().pre_orders.find((o) => o.email !== email())!.email;

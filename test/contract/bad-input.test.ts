@@ -8,7 +8,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
-import { answerTransportErrors } from '../../src/simulator/transport-errors.ts';
+import { answerTransportErrors } from '../../src/http/transport-errors.ts';
 import type { LineItem, StoreData } from '../../src/domain/types.ts';
 import { credentials, privateHeaders, useHarness, type Reply } from '../support/simulator.ts';
 
@@ -55,11 +55,11 @@ function expectRefused(res: Reply, status: number, fields: string | string[], co
 
 describe('bad input (ready-to-fulfil scenario)', () => {
   const h = useHarness({ scenario: 'ready-to-fulfil' });
-  const data = (): StoreData => h().sim.state.defaultStore().data;
+  const data = (): StoreData => h().sim.engine.defaultStore().state.data;
   const lineById = (id: string): LineItem => data().pre_orders.flatMap((o) => o.line_items).find((l) => l.id === id)!;
   const shopper = (): { api_key: string; email: string; timestamp: number; token: string } => {
     const email = data().pre_orders[0]!.email;
-    const timestamp = Math.floor(h().sim.state.clock.nowMs() / 1000);
+    const timestamp = Math.floor(h().sim.engine.defaultStore().clock.nowMs() / 1000);
     return { api_key: credentials.public_api_key, email, timestamp, token: signShopperToken(email, timestamp, credentials.shared_secret) };
   };
   const unfulfilled = () => data().fulfillment_orders.find((fo) => fo.status === 'UNFULFILLED' && fo.lines.every((l) => l.fulfilled_quantity === 0))!;

@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/simulator.ts';
 
 /** Raw bytes of a walk over every read of both APIs, so any difference anywhere shows. */
 async function walk(h: Harness): Promise<string[]> {
-  const store = h.sim.state.defaultStore().data;
+  const store = h.sim.engine.defaultStore().state.data;
   const key = `api_key=${store.settings.public_api_key}`;
   const headers = { 'X-Purple-Dot-Access-Token': store.settings.private_access_token };
   const paths = [
@@ -52,7 +52,7 @@ describe('determinism', () => {
   it('gives the same new IDs and references to the same placement in two simulators', async () => {
     const [a, b] = await Promise.all([startHarness(), startHarness()]);
     try {
-      const variant = a.sim.state.defaultStore().data.variants[0]!;
+      const variant = a.sim.engine.defaultStore().state.data.variants[0]!;
       const body = { email: 'same@example.com', lines: [{ variant_id: variant.id, quantity: 1 }] };
       const [left, right] = await Promise.all([a.control('POST', '/__sim/pre-orders', body), b.control('POST', '/__sim/pre-orders', body)]);
       expect(left.status).toBe(201);

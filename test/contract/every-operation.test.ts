@@ -6,7 +6,8 @@
  */
 import { LARGE_CATALOGUE_ORDERS } from '../../scenarios/large-catalogue.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SEED, findScenario, scenarios } from '../../scenarios/index.ts';
+import { DEFAULT_SEED, scenarios } from '../../scenarios/index.ts';
+import { buildScenario } from '../../src/engine/scenario.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import type { LineItem, PreOrder, StoreData } from '../../src/domain/types.ts';
 import { contractOperations, operationFor } from '../support/contract.ts';
@@ -72,10 +73,10 @@ function scenarioClient(h: () => Harness) {
 describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [s.name] as const))('scenario %s', (scenario) => {
   const h = useHarness({ scenario });
   /** The scenario as the harness builds it, known while tests are collected. */
-  const built = findScenario(scenario)!.build(DEFAULT_SEED).stores[0]!.data;
+  const built = buildScenario(scenarios.find((s) => s.name === scenario)!, DEFAULT_SEED, {}).state.data;
   const api = scenarioClient(h);
-  const data = (): StoreData => h().sim.state.defaultStore().data;
-  const nowSeconds = (): number => Math.floor(h().sim.state.clock.nowMs() / 1000);
+  const data = (): StoreData => h().sim.engine.defaultStore().state.data;
+  const nowSeconds = (): number => Math.floor(h().sim.engine.defaultStore().clock.nowMs() / 1000);
   const shopperCredential = (email: string): Record<string, string | number> => {
     const timestamp = nowSeconds();
     return { email, timestamp, token: signShopperToken(email, timestamp, credentials.shared_secret) };
@@ -269,7 +270,7 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
         const units = (status: LineItem['status']) => sum(lines.filter((l) => l.status === status).map((l) => l.quantity));
         expect(res.body.data).toEqual({
           sku: variant.sku,
-          at_time: new Date(h().sim.state.clock.nowMs()).toISOString(),
+          at_time: new Date(h().sim.engine.defaultStore().clock.nowMs()).toISOString(),
           open_units: units('open'),
           canceled_units: units('cancelled'),
           exported_units: units('exported'),
@@ -278,7 +279,7 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
     });
 
     it('counts no units for any SKU before the first pre-order was placed', async () => {
-      const first = data().pre_orders[0]?.created_at ?? new Date(h().sim.state.clock.nowMs()).toISOString();
+      const first = data().pre_orders[0]?.created_at ?? new Date(h().sim.engine.defaultStore().clock.nowMs()).toISOString();
       const before = new Date(Date.parse(first) - 1000).toISOString();
       const variant = data().variants[0]!;
       const res = await api.privateGet(`/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(variant.sku)}`, { at_time: before });
@@ -550,7 +551,7 @@ describe('scenario large-catalogue', () => {
   const h = useHarness({ scenario: 'large-catalogue' });
 
   it('pages the private pre-order list twice in creation order and counts every pre-order', async () => {
-    const orders = h().sim.state.defaultStore().data.pre_orders;
+    const orders = h().sim.engine.defaultStore().state.data.pre_orders;
     const first = await h().privateGet('/admin/api/v1/pre-orders', { limit: 200 });
     expectConforming(first, 200);
     expect(first.body.data.orders.map((o: { id: string }) => o.id)).toEqual(orders.slice(0, 200).map((o) => o.id));

@@ -91,7 +91,7 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
   let upstream: Server | undefined;
   let prismUrl = '';
   let prismLog = '';
-  const data = (): StoreData => harness.sim.state.defaultStore().data;
+  const data = (): StoreData => harness.sim.engine.defaultStore().state.data;
 
   beforeAll(async () => {
     harness = await startHarness({ scenario: 'ready-to-fulfil' });
@@ -118,7 +118,7 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
   };
   const shopperQuery = () => {
     const email = data().pre_orders[0]!.email;
-    const timestamp = Math.floor(harness.sim.state.clock.nowMs() / 1000);
+    const timestamp = Math.floor(harness.sim.engine.defaultStore().clock.nowMs() / 1000);
     return { email, timestamp, token: signShopperToken(email, timestamp, credentials.shared_secret) };
   };
 

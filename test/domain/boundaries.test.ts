@@ -161,7 +161,7 @@ describe('snapshot import checks the state holds together', () => {
 describe('times given with an offset', () => {
   it('are kept and shown in UTC with milliseconds', async () => {
     const h = await fresh('on-preorder');
-    const product = h.sim.state.defaultStore().data.products[0]!;
+    const product = h.sim.engine.defaultStore().state.data.products[0]!;
     const res = await h.control('POST', '/__sim/waitlists', {
       product_id: product.id,
       earliest_ship_date: '2026-03-01T10:00:00+02:00',

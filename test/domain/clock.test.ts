@@ -112,7 +112,7 @@ describe('the system clock (npm start)', () => {
   it('returns to the machine time on reset, so wall-clock shopper tokens work again after an advance', async () => {
     const h = await startHarness({ scenario: 'on-preorder', clock: 'system' });
     onTestFinished(() => h.close());
-    const email = h.sim.state.defaultStore().data.pre_orders[0]!.email;
+    const email = h.sim.engine.defaultStore().state.data.pre_orders[0]!.email;
     const wallToken = () => shopperList(h, email, Math.floor(Date.now() / 1000));
     expect((await wallToken()).status).toBe(200);
     expect((await h.control('POST', '/__sim/clock/advance', { seconds: 86_400 })).status).toBe(200);

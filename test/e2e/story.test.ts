@@ -4,7 +4,7 @@
  * changed behind the API's back.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { DEFAULT_CREDENTIALS } from '../../scenarios/builder.ts';
+import { DEFAULT_CREDENTIALS } from '../../src/engine/defaults.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import { startHarness, type Harness } from '../support/simulator.ts';
 import { cents, listAll, preOrder, unitsReply, type Units } from '../support/steps.ts';

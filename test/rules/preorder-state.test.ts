@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ScenarioBuilder } from '../../scenarios/builder.ts';
+import { ScenarioBuilder } from '../../src/engine/scenario.ts';
 import { setOwnStock } from '../../src/domain/catalogue.ts';
 import { changeWaitlist } from '../../src/domain/lifecycle.ts';
 import { productState, variantState } from '../../src/domain/preorder-state.ts';
 import type { Waitlist } from '../../src/domain/types.ts';
-import { presentAvailability, presentVariantState } from '../../src/simulator/present/public.ts';
+import { presentAvailability, presentVariantState } from '../../src/engine/present/public.ts';
 
 /** A store with one three-variant product; each case shapes stock and waitlist from here. */
 function fixture(options: { watchInventory?: boolean; waitlist?: boolean; buySize?: number } = {}) {
@@ -38,7 +38,7 @@ describe('variant pre-order state', () => {
 
   it('is AVAILABLE_IN_STOCK, still naming its waitlist, when own stock exists and the store watches inventory', () => {
     const f = fixture();
-    setOwnStock(f.store, f.s.id, 3);
+    setOwnStock(f.store, f.b.now, f.s.id, 3);
     const shown = presentVariantState(f.store, f.s);
     expect(shown.state).toBe('AVAILABLE_IN_STOCK');
     expect(shown.waitlist?.id).toBe(f.waitlist!.id);
@@ -54,14 +54,14 @@ describe('variant pre-order state', () => {
 
   it('is ON_PREORDER with own stock when the store does not watch inventory and units are left', () => {
     const f = fixture({ watchInventory: false });
-    setOwnStock(f.store, f.s.id, 3);
+    setOwnStock(f.store, f.b.now, f.s.id, 3);
     expect(variantState(f.store, f.s).state).toBe('ON_PREORDER');
   });
 
   it('is AVAILABLE_IN_STOCK when inventory is not watched, own stock exists and the waitlist is exhausted', () => {
     const f = fixture({ watchInventory: false, buySize: 2 });
     f.sellOut(f.s.id, 2);
-    setOwnStock(f.store, f.s.id, 3);
+    setOwnStock(f.store, f.b.now, f.s.id, 3);
     expect(variantState(f.store, f.s).state).toBe('AVAILABLE_IN_STOCK');
   });
 
@@ -94,7 +94,7 @@ describe('product pre-order state', () => {
   it('is AVAILABLE_IN_STOCK when any variant is, even if others are on pre-order or sold out', () => {
     const f = fixture({ buySize: 1 });
     f.sellOut(f.l.id, 1);
-    setOwnStock(f.store, f.m.id, 1);
+    setOwnStock(f.store, f.b.now, f.m.id, 1);
     expect(productState(f.store, f.product).state).toBe('AVAILABLE_IN_STOCK');
   });
 
@@ -119,7 +119,7 @@ describe('product pre-order state', () => {
     b.store.data.waitlists[0]!.allocations.pop();
     b.placeFor(b.shopper(), [{ variant_id: item.variants[0]!.id, quantity: 1 }]);
     expect(productState(b.store, item.product).state).toBe('SOLD_OUT');
-    setOwnStock(b.store, item.variants[1]!.id, 2);
+    setOwnStock(b.store, b.now, item.variants[1]!.id, 2);
     expect(productState(b.store, item.product).state).toBe('AVAILABLE_IN_STOCK');
   });
 });

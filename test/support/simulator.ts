@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import { DEFAULT_CREDENTIALS } from '../../scenarios/index.ts';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/app.ts';
+import { DEFAULT_CREDENTIALS } from '../../src/engine/defaults.ts';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
 import { contractOperations, contractProblems } from './contract.ts';
 
 const isSpecPath = (method: string, path: string): boolean => {

@@ -1,6 +1,6 @@
 import { maxHeaderSize, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorEnvelope } from './errors.ts';
+import { errorEnvelope } from '../engine/answer.ts';
 
 interface Refusal {
   status: number;

@@ -1,36 +1,73 @@
 import { Faker, en } from '@faker-js/faker';
-import { addProduct, addVariant } from '../src/domain/catalogue.ts';
-import { createClock, type Clock } from '../src/domain/clock.ts';
-import { setInventory } from '../src/domain/exports.ts';
-import { fulfil } from '../src/domain/fulfillment.ts';
-import { cancelPreOrder, placePreOrder } from '../src/domain/pre-orders.ts';
-import { refund } from '../src/domain/refunds.ts';
-import { createStoreState, type StoreState } from '../src/domain/store.ts';
-import type { Address, PreOrder, Product, StoreSettings, Variant, Waitlist, WaitlistState } from '../src/domain/types.ts';
-import { changeWaitlist } from '../src/domain/lifecycle.ts';
-import { createWaitlist, type WaitlistInput } from '../src/domain/waitlists.ts';
+import { addProduct, addVariant, setOwnStock } from '../domain/catalogue.ts';
+import { createClock, type Clock } from '../domain/clock.ts';
+import { setInventory } from '../domain/exports.ts';
+import { fulfil } from '../domain/fulfillment.ts';
+import { cancelPreOrder, placePreOrder } from '../domain/pre-orders.ts';
+import { refund } from '../domain/refunds.ts';
+import { createStoreState, type StoreState } from '../domain/store.ts';
+import type { Address, PreOrder, Product, StoreSettings, Variant, Waitlist, WaitlistState } from '../domain/types.ts';
+import { changeWaitlist } from '../domain/lifecycle.ts';
+import { createWaitlist, type WaitlistInput } from '../domain/waitlists.ts';
+import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 
 /** Every scenario's data is anchored here, so the same scenario and seed build the same bytes anywhere. */
 export const REFERENCE_DATE = new Date('2026-01-15T09:00:00.000Z');
 const DAY = 86_400_000;
 
-export const DEFAULT_CREDENTIALS = {
-  public_api_key: '4b1d3f0e-8c2a-4f6b-9e7d-5a0c1b2d3e4f',
-  private_access_token: 'pd_sim_private_access_token',
-  // The shared secret the Purple Dot docs use in their examples.
-  shared_secret: 'd9b24a0f-9c08-45e5-a6f7-53797906da19',
-} as const;
+/** A named, seeded store: what `--scenario`, `POST /__sim/scenario` and `POST /__sim/stores` build. */
+export interface Scenario {
+  name: string;
+  /** One line: what an integrator sees. */
+  summary: string;
+  /**
+   * Fills the store through the builder, which places pre-orders, exports and refunds through the same
+   * domain operations the API uses. The builder's clock starts 60 days before REFERENCE_DATE and only
+   * moves forward; the store's clock starts where the builder's ends (at REFERENCE_DATE at the earliest).
+   */
+  build(builder: ScenarioBuilder): void;
+}
+
+/** Types a scenario of your own; pass it to `createSimulator({ scenarios: [mine] })` or `serve --scenario-file`. */
+export const defineScenario = (scenario: Scenario): Scenario => scenario;
 
 export interface BuiltScenario {
-  stores: StoreState[];
+  state: StoreState;
   /** The time the scenario ends at: a manual clock starts here. */
   now: Date;
 }
 
+/** Builds a scenario for a store with the given settings (its ID and credentials). */
+export function buildScenario(scenario: Scenario, seed: number, settings: Partial<StoreSettings>): BuiltScenario {
+  const builder = new ScenarioBuilder(seed, settings);
+  scenario.build(builder);
+  builder.daysBefore(0);
+  // The scenario's history is where the store starts, not a change anyone should be told about.
+  builder.store.outbox.length = 0;
+  return { state: builder.store, now: builder.now };
+}
+
 export interface ProductSpec {
+  /** Variant titles, one variant each (default S, M, L); ignored when `variants` is given. */
   sizes?: string[];
   ownStock?: number;
+  /** Unit price in cents. */
   price?: number;
+  /** Your platform's IDs, handle and title; generated from the seed when left out. */
+  id?: string;
+  handle?: string;
+  title?: string;
+  variants?: VariantSpec[];
+}
+
+export interface VariantSpec {
+  id?: string;
+  sku?: string;
+  /** Appended to the product title, e.g. a size. */
+  title?: string;
+  /** Unit price in cents. */
+  price?: number;
+  ownStock?: number;
 }
 
 export interface CatalogueItem {
@@ -48,16 +85,17 @@ export class ScenarioBuilder {
   readonly clock: Clock;
   private productCount = 0;
 
+  /** Settings default to the default store's; a scenario gets its store's own ID and credentials. */
   constructor(seed: number, settings: Partial<StoreSettings> = {}) {
     this.faker = new Faker({ locale: [en] });
     this.faker.seed(seed);
     this.clock = createClock('manual', new Date(REFERENCE_DATE.getTime() - 60 * DAY));
     this.store = createStoreState({
-      id: 'store-1',
       name: 'Purple Dot Sim Store',
       currency: 'USD',
       watch_inventory: true,
       shipping_cents: 500,
+      id: DEFAULT_STORE_ID,
       ...DEFAULT_CREDENTIALS,
       ...settings,
     }, seed);
@@ -74,6 +112,13 @@ export class ScenarioBuilder {
     return this;
   }
 
+  /** Moves the clock to a given time (never back: an earlier time is ignored). */
+  at(time: Date | string): this {
+    const target = new Date(time).getTime();
+    if (target > this.clock.nowMs()) this.clock.set(new Date(target));
+    return this;
+  }
+
   minutes(n: number): this {
     this.clock.advance(n * 60_000);
     return this;
@@ -82,23 +127,31 @@ export class ScenarioBuilder {
   product(spec: ProductSpec = {}): CatalogueItem {
     const f = this.faker;
     this.productCount += 1;
-    const title = f.commerce.productName();
-    const handle = `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${this.productCount}`;
-    const product = addProduct(this.store, { id: f.string.numeric({ length: 13, allowLeadingZeros: false }), handle, title });
+    // Generated values are drawn whether or not they are overridden, so overriding one leaves the rest as they were.
+    const generatedTitle = f.commerce.productName();
+    const generatedId = f.string.numeric({ length: 13, allowLeadingZeros: false });
+    const title = spec.title ?? generatedTitle;
+    const handle = spec.handle ?? `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${this.productCount}`;
+    const product = addProduct(this.store, { id: spec.id ?? generatedId, handle, title });
     const prefix = `${title.split(' ').map((w) => w[0]).join('').toUpperCase()}${this.productCount}`;
-    const price = spec.price ?? f.number.int({ min: 3, max: 25 }) * 1000 - 1;
-    const variants = (spec.sizes ?? ['S', 'M', 'L']).map((size) =>
-      addVariant(this.store, {
-        id: f.string.numeric({ length: 14, allowLeadingZeros: false }),
+    const generatedPrice = f.number.int({ min: 3, max: 25 }) * 1000 - 1;
+    const price = spec.price ?? generatedPrice;
+    const wanted: VariantSpec[] = spec.variants ?? (spec.sizes ?? ['S', 'M', 'L']).map((size) => ({ title: size }));
+    const variants = wanted.map((v, i) => {
+      const generatedVariantId = f.string.numeric({ length: 14, allowLeadingZeros: false });
+      const size = v.title ?? String(i + 1);
+      return addVariant(this.store, {
+        id: v.id ?? generatedVariantId,
         product_id: product.id,
-        sku: `${prefix}-${size}`,
+        sku: v.sku ?? `${prefix}-${size}`,
         title: `${title} - ${size}`,
-        price_cents: price,
+        price_cents: v.price ?? price,
         taxable: true,
         tax_rate: 0.08,
         tax_title: 'Sales tax',
-        own_stock: spec.ownStock ?? 0,
-      }));
+        own_stock: v.ownStock ?? spec.ownStock ?? 0,
+      });
+    });
     return { product, variants };
   }
 
@@ -169,6 +222,11 @@ export class ScenarioBuilder {
     cancelPreOrder(this.store, this.now, order.id, { reason });
   }
 
+  /** Sets a variant's own (platform) stock, as `PUT /__sim/variants/{id}/stock` does. */
+  stock(variant: Variant, units: number): void {
+    setOwnStock(this.store, this.now, variant.id, units);
+  }
+
   inventory(sku: string, units: number): void {
     setInventory(this.store, this.now, sku, units);
   }
@@ -179,10 +237,5 @@ export class ScenarioBuilder {
 
   refund(input: Parameters<typeof refund>[2]): void {
     refund(this.store, this.now, input);
-  }
-
-  done(): BuiltScenario {
-    this.daysBefore(0);
-    return { stores: [this.store], now: this.now };
   }
 }

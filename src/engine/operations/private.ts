@@ -11,48 +11,48 @@ import { presentFulfillment, presentFulfillmentOrder, presentPreOrder, presentWa
 type PrivateOperations = Pick<operations, 'listWaitlists' | 'listPreOrders' | 'countPreOrders' | 'countSkuUnits' | 'updateInventory' | 'listFulfillmentOrders' | 'getFulfillmentOrder' | 'createFulfillment' | 'createRefund'>;
 
 export const privateHandlers: Handlers<PrivateOperations> = {
-  listWaitlists: ({ store, query }) => {
-    const page = listWaitlists(store, query, query.limit ?? 10, query.starting_after);
+  listWaitlists: ({ state, query }) => {
+    const page = listWaitlists(state, query, query.limit ?? 10, query.starting_after);
     const info = cursor(page);
-    return { status: 200, data: { waitlists: page.items.map((w) => presentWaitlist(store, w)), ...info }, nextCursor: info.starting_after };
+    return { status: 200, data: { waitlists: page.items.map((w) => presentWaitlist(state, w)), ...info }, nextCursor: info.starting_after };
   },
-  listPreOrders: ({ store, query }) => {
-    const page = listPreOrders(store, query, query.limit ?? 10, query.starting_after);
+  listPreOrders: ({ state, query }) => {
+    const page = listPreOrders(state, query, query.limit ?? 10, query.starting_after);
     const info = cursor(page);
     return { status: 200, data: { orders: page.items.map(presentPreOrder), ...info }, nextCursor: info.starting_after };
   },
-  countPreOrders: ({ store, query }) => ({ status: 200, data: { count: countPreOrders(store, query) } }),
-  countSkuUnits: ({ store, path, query, now }) => {
+  countPreOrders: ({ state, query }) => ({ status: 200, data: { count: countPreOrders(state, query) } }),
+  countSkuUnits: ({ state, path, query, now }) => {
     const at = query.at_time ? new Date(query.at_time) : now;
-    const units = unitsAt(store, path.sku, at.getTime());
+    const units = unitsAt(state, path.sku, at.getTime());
     return {
       status: 200,
       data: { sku: path.sku, at_time: at.toISOString(), open_units: units.open, canceled_units: units.canceled, exported_units: units.exported },
     };
   },
-  updateInventory: ({ store, body, now }) => {
-    const { level } = setInventory(store, now, body.sku, body.available_units);
+  updateInventory: ({ state, body, now }) => {
+    const { level } = setInventory(state, now, body.sku, body.available_units);
     return { status: 201, data: { sku: level.sku, available_units: level.available_units } };
   },
-  listFulfillmentOrders: ({ store, query }) => {
-    const page = listFulfillmentOrders(store, query, query.limit ?? 50, query.starting_after);
+  listFulfillmentOrders: ({ state, query }) => {
+    const page = listFulfillmentOrders(state, query, query.limit ?? 50, query.starting_after);
     const info = cursor(page);
     return {
       status: 200,
-      data: { fulfillment_orders: page.items.map((fo) => presentFulfillmentOrder(store, fo)), ...info },
+      data: { fulfillment_orders: page.items.map((fo) => presentFulfillmentOrder(state, fo)), ...info },
       nextCursor: info.starting_after,
     };
   },
-  getFulfillmentOrder: ({ store, path }) => ({
+  getFulfillmentOrder: ({ state, path }) => ({
     status: 200,
-    data: presentFulfillmentOrder(store, getFulfillmentOrder(store, path.id)),
+    data: presentFulfillmentOrder(state, getFulfillmentOrder(state, path.id)),
   }),
-  createFulfillment: ({ store, body, now }) => {
-    const { fulfillment, order } = fulfil(store, now, body.fulfillment);
+  createFulfillment: ({ state, body, now }) => {
+    const { fulfillment, order } = fulfil(state, now, body.fulfillment);
     return {
       status: 201,
-      data: { fulfillment: presentFulfillment(order, fulfillment), fulfillment_order: presentFulfillmentOrder(store, order) },
+      data: { fulfillment: presentFulfillment(order, fulfillment), fulfillment_order: presentFulfillmentOrder(state, order) },
     };
   },
-  createRefund: ({ store, body, now }) => ({ status: 201, data: refund(store, now, body) }),
+  createRefund: ({ state, body, now }) => ({ status: 201, data: refund(state, now, body) }),
 };

@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { shopperTokenPayload, signShopperToken } from '../client/shopper-token.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { StoreState } from '../domain/store.ts';
-import type { Simulation } from './simulation.ts';
+import type { StoreRegistry } from './store-registry.ts';
+import type { Store } from './store.ts';
 
 const refuse = (code: string, field: string, problem: string, message: string): DomainError =>
   new DomainError('unauthorized', code, message, [{ field, problem }]);
@@ -10,25 +11,25 @@ const refuse = (code: string, field: string, problem: string, message: string): 
 /** Query values arrive as string, string[] or nothing; only a single string is a credential. */
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-export function authenticatePublic(sim: Simulation, query: Record<string, unknown>): StoreState {
+export function authenticatePublic(stores: StoreRegistry, query: Record<string, unknown>): Store {
   if (Array.isArray(query.api_key)) throw refuse('INVALID_API_KEY', 'api_key', 'must be given once', 'The api_key query parameter must be given once.');
   const key = single(query.api_key);
   if (!key) throw refuse('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
-  const store = sim.storeByApiKey(key);
+  const store = stores.byPublicKey(key);
   if (!store) {
-    const problem = sim.storeByAccessToken(key) ? 'is a private access token, not a public API key' : 'does not match any store';
+    const problem = stores.byAccessToken(key) ? 'is a private access token, not a public API key' : 'does not match any store';
     throw refuse('INVALID_API_KEY', 'api_key', problem, `The api_key ${problem}.`);
   }
   return store;
 }
 
-export function authenticatePrivate(sim: Simulation, header: string | undefined): StoreState {
+export function authenticatePrivate(stores: StoreRegistry, header: string | undefined): Store {
   if (!header) {
     throw refuse('MISSING_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', 'is required', 'The X-Purple-Dot-Access-Token header is required.');
   }
-  const store = sim.storeByAccessToken(header);
+  const store = stores.byAccessToken(header);
   if (!store) {
-    const problem = sim.storeByApiKey(header) ? 'is a public API key, not a private access token' : 'does not match any store';
+    const problem = stores.byPublicKey(header) ? 'is a public API key, not a private access token' : 'does not match any store';
     throw refuse('INVALID_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', problem, `The X-Purple-Dot-Access-Token header ${problem}.`);
   }
   return store;

@@ -12,25 +12,25 @@ import {
 type PublicOperations = Pick<operations, 'listOpenWaitlists' | 'getAvailability' | 'getProductPreorderState' | 'getVariantPreorderState' | 'listShopperPreOrders'>;
 
 export const publicHandlers: Handlers<PublicOperations> = {
-  listOpenWaitlists: ({ store }) => ({
+  listOpenWaitlists: ({ state }) => ({
     status: 200,
-    data: store.data.waitlists.filter(isOpen).map((w) => presentPublicWaitlist(store, w)),
+    data: state.data.waitlists.filter(isOpen).map((w) => presentPublicWaitlist(state, w)),
   }),
-  getAvailability: ({ store, query }) => ({
+  getAvailability: ({ state, query }) => ({
     status: 200,
-    data: presentAvailability(store, getProduct(store, query.product_id)),
+    data: presentAvailability(state, getProduct(state, query.product_id)),
   }),
-  getProductPreorderState: ({ store, query }) => {
-    const product = store.index.productsByHandle.get(query.handle);
+  getProductPreorderState: ({ state, query }) => {
+    const product = state.index.productsByHandle.get(query.handle);
     if (!product) throw notFound('UNKNOWN_PRODUCT', 'handle', `no product with handle ${query.handle}`);
-    return { status: 200, data: presentProductState(store, product) };
+    return { status: 200, data: presentProductState(state, product) };
   },
-  getVariantPreorderState: ({ store, query }) => ({
+  getVariantPreorderState: ({ state, query }) => ({
     status: 200,
-    data: presentVariantState(store, getVariant(store, query.variant_id)),
+    data: presentVariantState(state, getVariant(state, query.variant_id)),
   }),
-  listShopperPreOrders: ({ store, query }) => {
-    const page = listShopperPreOrders(store, query.email, query.limit ?? 10, query.starting_after);
+  listShopperPreOrders: ({ state, query }) => {
+    const page = listShopperPreOrders(state, query.email, query.limit ?? 10, query.starting_after);
     const info = cursor(page);
     return { status: 200, data: { orders: page.items.map(presentShopperPreOrder), ...info }, nextCursor: info.starting_after };
   },

@@ -1,0 +1,35 @@
+import { DomainError, type ErrorDetail, type ErrorKind } from '../domain/errors.ts';
+
+/** What the engine answers to every operation, refusals included; the HTTP adapter only writes it. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  unsupported_media_type: 415,
+};
+
+/** The one error envelope of both APIs. */
+export function errorEnvelope(code: string, message: string, details: ErrorDetail[]): object {
+  return { meta: { result: 'error' }, error: { code, message, details } };
+}
+
+export function refusal(error: DomainError): Answer {
+  return { status: STATUS[error.kind], headers: {}, body: errorEnvelope(error.code, error.message, error.details) };
+}
+
+/** Only a bug answers 500. */
+export const BUG_ANSWER: Answer = Object.freeze({ status: 500, headers: {}, body: errorEnvelope('INTERNAL_ERROR', 'The simulator hit a bug.', []) });
+
+/** A refusal for what the engine refuses, a 500 (reported) for anything else. */
+export function answerError(error: unknown, report: (error: unknown) => void): Answer {
+  if (error instanceof DomainError) return refusal(error);
+  report(error);
+  return BUG_ANSWER;
+}

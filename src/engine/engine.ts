@@ -1,0 +1,175 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Clock, ClockMode } from '../domain/clock.ts';
+import { conflict, notFound } from '../domain/errors.ts';
+import type { DomainEvent } from '../domain/events.ts';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
+import { answerError, type Answer } from './answer.ts';
+import { admitRequest, nextLink, routeTable, storeFor, type EngineRequest, type OperationId } from './dispatch.ts';
+import type { EngineContext, NewStore } from './handler.ts';
+import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
+import type { Scenario } from './scenario.ts';
+import { createScheduler } from './scheduler.ts';
+import { createStoreRegistry, type StoreRegistry } from './store-registry.ts';
+import { createStore, type Credentials, type Store } from './store.ts';
+
+export { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID };
+
+/** What changed in which store, in the order it changed; `seq` counts every event of the engine. */
+export type StoreLifecycleEvent =
+  | { type: 'store.created'; at: string }
+  | { type: 'store.loaded'; at: string; scenario: string; seed: number }
+  | { type: 'store.deleted'; at: string };
+export type EngineEvent = (DomainEvent | StoreLifecycleEvent) & { store: string; seq: number };
+export type EngineListener = (event: EngineEvent) => void;
+
+export interface EngineOptions {
+  /** The default store's scenario (default `on-preorder`) and seed (default 1). */
+  scenario?: string;
+  seed?: number;
+  /** The default clock of every store: `manual` (default) starts at the scenario's end and moves only when told; `system` follows the machine; or bring your own. */
+  clock?: ClockMode | Clock;
+  /** Scenarios of your own, next to the ten built in; a name may be used once. */
+  scenarios?: readonly Scenario[];
+  /** The default store's credentials; the documented defaults unless given. */
+  credentials?: Partial<Credentials>;
+  /** Where a bug (an answer 500) is reported; `console.error` unless given. */
+  onBug?: (error: unknown) => void;
+}
+
+export interface Engine extends EngineContext {
+  /** Answers one operation of either spec: refusals as 4xx answers in the error envelope, never thrown. */
+  dispatch(operationId: OperationId, request?: EngineRequest): Answer;
+  /** Hears every change of every store after it commits, in order; returns the unsubscribe function. */
+  subscribe(listener: EngineListener): () => void;
+  /** Stops the timers of scheduled launches and pauses. */
+  close(): void;
+}
+
+function combineScenarios(extra: readonly Scenario[]): readonly Scenario[] {
+  const all = [...builtInScenarios];
+  for (const scenario of extra) {
+    if (all.some((s) => s.name === scenario.name)) throw new Error(`purple-dot-sim: a scenario named "${scenario.name}" already exists`);
+    all.push(scenario);
+  }
+  return all;
+}
+
+const generatedCredentials = (): Credentials => ({
+  public_api_key: randomUUID(),
+  private_access_token: `pd_sim_${randomBytes(24).toString('base64url')}`,
+  shared_secret: randomUUID(),
+});
+
+/**
+ * A headless Purple Dot: stores, the operations of both specs and the events of every change, with no
+ * HTTP in it. Everything it holds belongs to this instance; two engines share nothing.
+ */
+export function createEngine(options: EngineOptions = {}): Engine {
+  const scenarios = combineScenarios(options.scenarios ?? []);
+  const clock = options.clock ?? 'manual';
+  const report = options.onBug ?? ((error: unknown) => console.error(error));
+  const stores: StoreRegistry = createStoreRegistry();
+  const listeners = new Set<EngineListener>();
+  let eventSeq = 0;
+  let storeCount = 0;
+
+  const scenarioNamed = (name: string): Scenario => {
+    const found = scenarios.find((s) => s.name === name);
+    if (!found) throw notFound('UNKNOWN_SCENARIO', 'name', `no scenario named ${name}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    return found;
+  };
+
+  const emit = (store: string, event: DomainEvent | StoreLifecycleEvent): void => {
+    eventSeq += 1;
+    const delivered = { ...event, store, seq: eventSeq } as EngineEvent;
+    for (const listener of listeners) {
+      try {
+        listener(delivered);
+      } catch (error) {
+        report(error);
+      }
+    }
+  };
+
+  /** Hands the store's committed changes to the subscribers and empties its outbox. */
+  const flush = (store: Store): void => {
+    const events = store.state.outbox.splice(0);
+    if (listeners.size > 0) for (const event of events) emit(store.id, event);
+  };
+
+  const scheduler = createScheduler((store) => {
+    if (stores.get(store.id) !== store) return;
+    store.tick();
+    flush(store);
+    scheduler.plan(store);
+  });
+
+  const addStore = (id: string, input: NewStore & { clock?: ClockMode | Clock }, credentials: Credentials): Store => {
+    const store = createStore({ id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: input.clock ?? clock, credentials, scenarioNamed });
+    stores.add(store);
+    storeCount += 1;
+    emit(id, { type: 'store.created', at: store.clock.now().toISOString() });
+    scheduler.plan(store);
+    return store;
+  };
+
+  const engine: Engine = {
+    scenarios,
+    stores,
+    defaultStore: () => stores.require(DEFAULT_STORE_ID),
+    createStore(input) {
+      scenarioNamed(input.scenario);
+      stores.checkFree(input.credentials ?? {});
+      const credentials = { ...generatedCredentials(), ...input.credentials };
+      return addStore(`store-${storeCount + 1}`, input, credentials);
+    },
+    deleteStore(id) {
+      const store = stores.require(id);
+      if (id === DEFAULT_STORE_ID) throw conflict('DEFAULT_STORE', 'storeId', 'the default store cannot be deleted');
+      stores.remove(id);
+      scheduler.cancel(store);
+      emit(id, { type: 'store.deleted', at: store.clock.now().toISOString() });
+      return store;
+    },
+    dispatch(operationId, request = {}) {
+      const route = routeTable().get(operationId);
+      if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${String(operationId)}`), report);
+      let store: Store | undefined;
+      let mark = 0;
+      try {
+        store = storeFor(route, request, stores, engine.defaultStore);
+        const now = store.tick();
+        // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
+        flush(store);
+        const before = store.state;
+        mark = before.outbox.length;
+        admitRequest(route, request, store, now);
+        const query: Record<string, unknown> = { ...request.query };
+        const path: Record<string, unknown> = { ...request.path };
+        const body = request.body;
+        route.validator.check({ query, path, body });
+        const result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
+        if (store.state !== before) emit(store.id, { type: 'store.loaded', at: store.clock.now().toISOString(), scenario: store.scenario, seed: store.seed });
+        flush(store);
+        scheduler.plan(store);
+        const headers: Record<string, string> = {};
+        if (result.nextCursor && request.url) headers.Link = nextLink(request.url, result.nextCursor);
+        return { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
+      } catch (error) {
+        // A refused change changes nothing: neither does it tell anyone it happened.
+        if (store) store.state.outbox.length = mark;
+        return answerError(error, report);
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      scheduler.close();
+    },
+  };
+
+  addStore(DEFAULT_STORE_ID, { scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed ?? DEFAULT_SEED }, { ...DEFAULT_CREDENTIALS, ...options.credentials });
+  return engine;
+}

@@ -1,0 +1,51 @@
+import type { StoreState } from '../domain/store.ts';
+import type { Scenario } from './scenario.ts';
+import type { StoreRegistry } from './store-registry.ts';
+import type { Credentials, Store } from './store.ts';
+
+type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+type DataOf<R> = JsonOf<R> extends { data: infer D } ? D : never;
+
+export type QueryOf<Op> = Op extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? Record<string, never> : NonNullable<Q>) : never;
+// `storeId` picks the store (see dispatch.ts); handlers see only the rest, so a scoped copy of an operation
+// shares its handler.
+export type PathOf<Op> = Op extends { parameters: { path?: infer P } } ? ([P] extends [never] ? Record<string, never> : Omit<NonNullable<P>, 'storeId'>) : never;
+export type BodyOf<Op> = Op extends { requestBody?: infer B } ? ([B] extends [never] ? undefined : JsonOf<NonNullable<B>>) : undefined;
+
+type SuccessStatus = 200 | 201;
+
+/** What a handler returns: a documented success status and its `data`, typed from generated/. */
+export type Success<Op> = Op extends { responses: infer R }
+  ? { [S in keyof R & SuccessStatus]: { status: S; data: DataOf<R[S]>; nextCursor?: string | null } }[keyof R & SuccessStatus]
+  : never;
+
+export interface HandlerInput<Op> {
+  query: QueryOf<Op>;
+  path: PathOf<Op>;
+  body: BodyOf<Op>;
+  /** The state of the store the request names: by its credentials, its `storeId`, else the default store. */
+  state: StoreState;
+  store: Store;
+  /** The store's time for this request. */
+  now: Date;
+  engine: EngineContext;
+}
+
+export interface NewStore {
+  scenario: string;
+  seed?: number;
+  clock?: 'manual' | 'system';
+  credentials?: Partial<Credentials>;
+}
+
+/** What control operations may ask of the engine beyond their own store. */
+export interface EngineContext {
+  readonly scenarios: readonly Scenario[];
+  readonly stores: StoreRegistry;
+  defaultStore(): Store;
+  createStore(input: NewStore): Store;
+  deleteStore(id: string): Store;
+}
+
+export type Handler<Op> = (input: HandlerInput<Op>) => Success<Op>;
+export type Handlers<Ops> = { [K in keyof Ops]: Handler<Ops[K]> };

@@ -1,0 +1,130 @@
+import type { operations } from '../../../generated/simulator.ts';
+import { setOwnStock } from '../../domain/catalogue.ts';
+import { runPendingExports } from '../../domain/exports.ts';
+import { voidFulfillmentOrder } from '../../domain/fulfillment.ts';
+import { changeWaitlist } from '../../domain/lifecycle.ts';
+import { parseCents } from '../../domain/money.ts';
+import { cancelPreOrder, placePreOrder } from '../../domain/pre-orders.ts';
+import { createWaitlist } from '../../domain/waitlists.ts';
+import type { BodyOf, Handler, Handlers, PathOf, QueryOf, Success } from '../handler.ts';
+import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
+import type { Snapshot, Store } from '../store.ts';
+
+const clockOf = (store: Store) => ({ now: store.clock.now().toISOString(), mode: store.clock.mode });
+
+function presentStore(store: Store) {
+  const { public_api_key, private_access_token, shared_secret } = store.credentials;
+  return { id: store.id, scenario: store.scenario, seed: store.seed, clock: clockOf(store), credentials: { public_api_key, private_access_token, shared_secret } };
+}
+
+function status(store: Store) {
+  const { id, ...rest } = presentStore(store);
+  return { status: 200 as const, data: { store: id, ...rest } };
+}
+
+type StoreOperations = Omit<operations, `${string}InStore`>;
+
+/** The control operations of one store; the same handlers answer under `/__sim/…` and `/__sim/stores/{storeId}/…`. */
+const storeHandlers: Handlers<StoreOperations> = {
+  listScenarios: ({ engine }) => ({ status: 200, data: engine.scenarios.map((s) => ({ name: s.name, summary: s.summary })) }),
+  listStores: ({ engine }) => ({ status: 200, data: engine.stores.list().map(presentStore) }),
+  createStore: ({ engine, body }) => ({ status: 201, data: presentStore(engine.createStore(body)) }),
+  // The store its `storeId` names is the store these act on (see dispatch.ts).
+  getStore: ({ store }) => ({ status: 200, data: presentStore(store) }),
+  deleteStore: ({ engine, store }) => ({ status: 200, data: presentStore(engine.deleteStore(store.id)) }),
+  getStatus: ({ store }) => status(store),
+  reset: ({ store }) => {
+    store.reset();
+    return status(store);
+  },
+  loadScenario: ({ store, body }) => {
+    store.load(body.name, body.seed ?? 1);
+    return status(store);
+  },
+  exportSnapshot: ({ store }) => ({ status: 200, data: store.snapshot() }),
+  importSnapshot: ({ store, body }) => {
+    store.restore(body as Snapshot);
+    return status(store);
+  },
+  placePreOrder: ({ state, body, now }) => {
+    const order = placePreOrder(state, now, {
+      email: body.email,
+      lines: body.lines,
+      currency: body.currency,
+      shipping_cents: body.shipping_price === undefined ? undefined : parseCents(body.shipping_price) ?? undefined,
+      first_name: body.customer?.first_name,
+      last_name: body.customer?.last_name,
+      external_customer_id: body.customer?.external_id,
+      shipping_address: body.shipping_address,
+      discount_codes: body.discount_codes,
+    });
+    return { status: 201, data: presentPreOrder(order) };
+  },
+  cancelPreOrder: ({ state, path, body, now }) => ({
+    status: 200,
+    data: presentPreOrder(cancelPreOrder(state, now, path.id, body)),
+  }),
+  createWaitlist: ({ state, body, now }) => ({
+    status: 201,
+    data: presentWaitlist(state, createWaitlist(state, now, body)),
+  }),
+  updateWaitlist: ({ state, path, body, now }) => ({
+    status: 200,
+    data: presentWaitlist(state, changeWaitlist(state, now, path.id, body)),
+  }),
+  setVariantStock: ({ state, path, body, now }) => {
+    const variant = setOwnStock(state, now, path.id, body.available_in_stock);
+    return { status: 200, data: { variant_id: variant.id, sku: variant.sku, available_in_stock: variant.own_stock } };
+  },
+  getClock: ({ store }) => ({ status: 200, data: clockOf(store) }),
+  setClock: ({ store, body }) => {
+    store.clock.set(new Date(body.now));
+    store.tick();
+    return { status: 200, data: clockOf(store) };
+  },
+  advanceClock: ({ store, body }) => {
+    store.clock.advance(Math.round(body.seconds * 1000));
+    store.tick();
+    return { status: 200, data: clockOf(store) };
+  },
+  runExports: ({ state, now }) => ({ status: 200, data: runPendingExports(state, now) }),
+  voidFulfillmentOrder: ({ state, path, now }) => ({
+    status: 200,
+    data: presentFulfillmentOrder(state, voidFulfillmentOrder(state, now, path.id)),
+  }),
+};
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/**
+ * The handler of an operation also answers its copy under `/__sim/stores/{storeId}/…`. The `true` type-checks
+ * only while both copies take the same input (storeId aside) and give the same answers, so the spec cannot
+ * let them drift apart unnoticed.
+ */
+function inStore<Base, Scoped>(
+  handler: Handler<Base>,
+  _same: Same<[QueryOf<Base>, PathOf<Base>, BodyOf<Base>, Success<Base>], [QueryOf<Scoped>, PathOf<Scoped>, BodyOf<Scoped>, Success<Scoped>]>,
+): Handler<Scoped> {
+  return handler as unknown as Handler<Scoped>;
+}
+
+type Ops = operations;
+
+export const controlHandlers: Handlers<operations> = {
+  ...storeHandlers,
+  getStatusInStore: inStore<Ops['getStatus'], Ops['getStatusInStore']>(storeHandlers.getStatus, true),
+  resetInStore: inStore<Ops['reset'], Ops['resetInStore']>(storeHandlers.reset, true),
+  loadScenarioInStore: inStore<Ops['loadScenario'], Ops['loadScenarioInStore']>(storeHandlers.loadScenario, true),
+  exportSnapshotInStore: inStore<Ops['exportSnapshot'], Ops['exportSnapshotInStore']>(storeHandlers.exportSnapshot, true),
+  importSnapshotInStore: inStore<Ops['importSnapshot'], Ops['importSnapshotInStore']>(storeHandlers.importSnapshot, true),
+  placePreOrderInStore: inStore<Ops['placePreOrder'], Ops['placePreOrderInStore']>(storeHandlers.placePreOrder, true),
+  cancelPreOrderInStore: inStore<Ops['cancelPreOrder'], Ops['cancelPreOrderInStore']>(storeHandlers.cancelPreOrder, true),
+  createWaitlistInStore: inStore<Ops['createWaitlist'], Ops['createWaitlistInStore']>(storeHandlers.createWaitlist, true),
+  updateWaitlistInStore: inStore<Ops['updateWaitlist'], Ops['updateWaitlistInStore']>(storeHandlers.updateWaitlist, true),
+  setVariantStockInStore: inStore<Ops['setVariantStock'], Ops['setVariantStockInStore']>(storeHandlers.setVariantStock, true),
+  getClockInStore: inStore<Ops['getClock'], Ops['getClockInStore']>(storeHandlers.getClock, true),
+  setClockInStore: inStore<Ops['setClock'], Ops['setClockInStore']>(storeHandlers.setClock, true),
+  advanceClockInStore: inStore<Ops['advanceClock'], Ops['advanceClockInStore']>(storeHandlers.advanceClock, true),
+  runExportsInStore: inStore<Ops['runExports'], Ops['runExportsInStore']>(storeHandlers.runExports, true),
+  voidFulfillmentOrderInStore: inStore<Ops['voidFulfillmentOrder'], Ops['voidFulfillmentOrderInStore']>(storeHandlers.voidFulfillmentOrder, true),
+};

@@ -1,0 +1,125 @@
+import { createClock, type Clock, type ClockMode } from '../domain/clock.ts';
+import { DomainError } from '../domain/errors.ts';
+import { stateOf, type StoreState } from '../domain/store.ts';
+import type { StoreData } from '../domain/types.ts';
+import { applyDueTransitions } from '../domain/waitlists.ts';
+import { checkIntegrity, latestTime } from './integrity.ts';
+import { buildScenario, type Scenario } from './scenario.ts';
+
+export interface Credentials {
+  public_api_key: string;
+  private_access_token: string;
+  shared_secret: string;
+}
+
+export interface Snapshot {
+  version: 1;
+  scenario: string;
+  seed: number;
+  clock: { now: string; mode: ClockMode };
+  stores: Record<string, StoreData>;
+}
+
+/**
+ * One store the engine hosts: its own credentials, scenario, seed, clock and state. Loading, resetting and
+ * restoring replace the state whole; the ID and credentials stay the store's for its whole life.
+ */
+export interface Store {
+  readonly id: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly clock: Clock;
+  readonly state: StoreState;
+  readonly credentials: Readonly<Credentials>;
+  /** Applies what the clock has reached (scheduled launches and pauses) and returns the current time. */
+  tick(): Date;
+  load(name: string, seed: number): void;
+  reset(): void;
+  snapshot(): Snapshot;
+  restore(snapshot: Snapshot): void;
+}
+
+export interface StoreOptions {
+  id: string;
+  scenario: string;
+  seed: number;
+  /** `manual` starts at the scenario's end and moves only when told; `system` follows the machine; or bring your own. */
+  clock: ClockMode | Clock;
+  credentials: Credentials;
+  /** Resolves a scenario name; throws the refusal for an unknown one. */
+  scenarioNamed(name: string): Scenario;
+}
+
+export function createStore(options: StoreOptions): Store {
+  const injected = typeof options.clock === 'object' ? options.clock : undefined;
+  const mode: ClockMode = injected?.mode ?? (options.clock as ClockMode);
+  const credentials = Object.freeze({ ...options.credentials });
+  const settings = { id: options.id, ...credentials };
+  let scenario = options.scenario;
+  let seed = options.seed;
+  let clock: Clock = injected ?? createClock(mode, new Date(0));
+  let state: StoreState;
+
+  const install = (next: StoreState, startsAt: Date): void => {
+    state = next;
+    // New state, new clock: manual starts where the state ends, system follows the machine again (so a
+    // reset undoes an advance that would otherwise expire wall-clock shopper tokens until a restart).
+    // Either way it never starts behind the state. An injected clock is the caller's to run.
+    if (!injected) clock = createClock(mode, startsAt);
+    if (clock.nowMs() < startsAt.getTime()) clock.set(startsAt);
+  };
+
+  const load = (name: string, nextSeed: number): void => {
+    const built = buildScenario(options.scenarioNamed(name), nextSeed, settings);
+    scenario = name;
+    seed = nextSeed;
+    install(built.state, built.now);
+  };
+
+  load(scenario, seed);
+
+  return {
+    id: options.id,
+    credentials,
+    get scenario() { return scenario; },
+    get seed() { return seed; },
+    get clock() { return clock; },
+    get state() { return state; },
+    tick() {
+      const now = clock.now();
+      applyDueTransitions(state, now);
+      return now;
+    },
+    load,
+    reset: () => load(scenario, seed),
+    snapshot: () => ({
+      version: 1,
+      scenario,
+      seed,
+      clock: { now: clock.now().toISOString(), mode: clock.mode },
+      stores: { [options.id]: structuredClone(state.data) },
+    }),
+    restore(snapshot) {
+      let next: StoreState;
+      try {
+        const entries = Object.values(snapshot.stores);
+        if (entries.length !== 1) throw new Error(`a snapshot holds exactly one store, this one holds ${entries.length}`);
+        // The store keeps its own ID and credentials, so a snapshot of one store loads into any other.
+        const data = structuredClone(entries[0]!);
+        data.settings = { ...data.settings, ...settings };
+        next = stateOf(data);
+        options.scenarioNamed(snapshot.scenario);
+        checkIntegrity(next);
+        const clockMs = Date.parse(snapshot.clock.now);
+        const latest = latestTime(next);
+        if (!(clockMs >= latest)) throw new Error(`the clock ${snapshot.clock.now} is before the state's latest time ${new Date(latest).toISOString()}`);
+      } catch (error) {
+        const why = error instanceof DomainError ? error.message : (error as Error).message;
+        throw new DomainError('invalid', 'INVALID_SNAPSHOT', `the snapshot cannot be loaded: ${why}`, [{ field: 'stores', problem: why }]);
+      }
+      scenario = snapshot.scenario;
+      seed = snapshot.seed;
+      install(next, new Date(snapshot.clock.now));
+    },
+  };
+}

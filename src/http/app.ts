@@ -1,0 +1,175 @@
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { DomainError } from '../domain/errors.ts';
+import { answerError, refusal, type Answer } from '../engine/answer.ts';
+import { routeTable, type EngineRequest, type OperationId, type Route } from '../engine/dispatch.ts';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
+import { bodyRefusal } from './body-errors.ts';
+import { answerTransportErrors } from './transport-errors.ts';
+
+export interface SimulatorOptions extends EngineOptions {
+  /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
+  engine?: Engine;
+}
+
+export interface RunningSimulator {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface Simulator {
+  /**
+   * The Express app: mount it in your own server, or add routes of your own to it; they are reachable, and
+   * unknown paths still get the 404 in the error envelope.
+   */
+  app: Express;
+  engine: Engine;
+  listen(port?: number, host?: string): Promise<RunningSimulator>;
+}
+
+// Not strict: `null` or `"x"` is valid JSON, and the schema then names what is wrong with it.
+const jsonBody = express.json({ limit: '10mb', strict: false });
+// A snapshot of the large-catalogue scenario is about 150 MB.
+const snapshotBody = express.json({ limit: '1gb', strict: false });
+
+/** The one place an answer is written, errors included. */
+function writeAnswer(res: Response, answer: Answer): void {
+  res.status(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
+  res.json(answer.body);
+}
+
+const decodable = (path: string): boolean => {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The absolute URL of the request, for the next-page link; a Host header that makes no URL falls back to localhost. */
+function absoluteUrl(req: Request): string | undefined {
+  for (const host of [req.get('host'), 'localhost']) {
+    try {
+      return new URL(req.originalUrl, `${req.protocol}://${host || 'localhost'}`).toString();
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
+
+/** Reads the JSON body the operation takes; a refusal is handed to the engine, which answers it after the credentials. */
+function readBody(route: Route, req: Request, res: Response): Promise<DomainError | undefined> {
+  if (!route.hasBody) return Promise.resolve(undefined);
+  const parse = route.operation.operation.operationId.startsWith('importSnapshot') ? snapshotBody : jsonBody;
+  return new Promise((resolve, reject) => {
+    parse(req, res, (error?: unknown) => {
+      if (error === undefined) return resolve(undefined);
+      const refused = bodyRefusal(error);
+      return refused ? resolve(refused) : reject(error);
+    });
+  });
+}
+
+/**
+ * A path whose percent-encoding is broken cannot name a resource; Express would fail while decoding its
+ * parameters. Answer as the matching operation declares: 404 where it has one, else 400.
+ */
+function undecodablePath(routes: MatchedRoute[], req: Request): Answer {
+  const hit = routes.find((r) => r.operation.method === req.method.toLowerCase() && r.matcher.test(req.path));
+  const field = hit?.params[0] ?? 'path';
+  const details = [{ field, problem: 'is not valid percent-encoded UTF-8' }];
+  const declares404 = hit ? '404' in (hit.operation.operation.responses ?? {}) : true;
+  return refusal(new DomainError(declares404 ? 'not_found' : 'invalid', declares404 ? 'NOT_FOUND' : 'INVALID_REQUEST', `${field}: is not valid percent-encoded UTF-8`, details));
+}
+
+interface MatchedRoute extends Route {
+  matcher: RegExp;
+  params: string[];
+}
+
+const unknownRoute = (req: Request): Answer =>
+  refusal(new DomainError('not_found', 'NOT_FOUND', `No route for ${req.method} ${req.path}.`, [{ field: 'path', problem: `no route ${req.method} ${req.path}` }]));
+
+/**
+ * The Express adapter of an engine: one route per spec operation, each running parse → dispatch → write.
+ * Validation, credentials and the store are the engine's; this only carries HTTP in and out.
+ */
+export function createApp(engine: Engine, report: (error: unknown) => void = (error) => console.error(error)): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  const routes: MatchedRoute[] = [...routeTable().values()].map((route) => ({
+    ...route,
+    matcher: new RegExp(`^${route.operation.path.replace(/\{([^}]+)\}/g, '[^/]+')}$`),
+    params: [...route.operation.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
+  }));
+
+  app.use((req, res, next) => (decodable(req.path) ? next() : writeAnswer(res, undecodablePath(routes, req))));
+  for (const route of routes) {
+    const expressPath = route.operation.path.replace(/\{([^}]+)\}/g, ':$1');
+    const operationId = route.operation.operation.operationId as OperationId;
+    app[route.operation.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
+      readBody(route, req, res).then((bodyError) => {
+        const request: EngineRequest = {
+          query: req.query as Record<string, unknown>,
+          path: req.params as Record<string, string>,
+          headers: req.headers,
+          body: req.body,
+          bodyError,
+          url: absoluteUrl(req),
+        };
+        writeAnswer(res, engine.dispatch(operationId, request));
+      }, next);
+    });
+  }
+
+  // Whatever no route answered (an unknown path, or an error in a route a caller added) is answered here,
+  // after every route, including those added once the app was made. Mounted in another app, the parent's
+  // `next` decides instead.
+  type Handle = (req: Request, res: Response, done?: (error?: unknown) => void) => void;
+  const withHandle = app as unknown as { handle: Handle };
+  const handle = withHandle.handle.bind(app);
+  withHandle.handle = (req, res, done) => {
+    handle(req, res, done ?? ((error?: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      writeAnswer(res, error === undefined ? unknownRoute(req) : answerError(bodyRefusal(error) ?? error, report));
+    }));
+  };
+  return app;
+}
+
+/** Builds the simulator: an engine answering every operation of both specs, and the Express app serving it. */
+export function createSimulator(options: SimulatorOptions = {}): Simulator {
+  const engine = options.engine ?? createEngine(options);
+  const app = createApp(engine, options.onBug);
+  return {
+    app,
+    engine,
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const server = app.listen(port, host);
+        answerTransportErrors(server);
+        server.once('error', reject);
+        server.once('listening', () => {
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({
+            url: `http://${shownHost}:${address.port}`,
+            close: () => new Promise<void>((done, fail) => {
+              if (!options.engine) engine.close();
+              server.close((error) => (error ? fail(error) : done()));
+              server.closeAllConnections();
+            }),
+          });
+        });
+      });
+    },
+  };
+}
