@@ -81,6 +81,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const emit = (store: string, event: DomainEvent | StoreLifecycleEvent): void => {
     eventSeq += 1;
+    if (listeners.size === 0) return;
     const delivered = { ...event, store, seq: eventSeq } as EngineEvent;
     for (const listener of listeners) {
       try {
@@ -93,8 +94,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   /** Hands the store's committed changes to the subscribers and empties its outbox. */
   const flush = (store: Store): void => {
-    const events = store.state.outbox.splice(0);
-    if (listeners.size > 0) for (const event of events) emit(store.id, event);
+    for (const event of store.state.outbox.splice(0)) emit(store.id, event);
   };
 
   const scheduler = createScheduler((store) => {

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { scenarios } from '../../scenarios/index.ts';
 import { createSimulator } from '../../src/http/app.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
@@ -113,5 +116,48 @@ describe('purple-dot-sim serve', () => {
     const { code, stderr } = await output(run(['serve', '--port', 'eighty']));
     expect(code).not.toBe(0);
     expect(stderr).toContain('--port');
+  });
+});
+
+describe('purple-dot-sim serve --scenario-file', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'pds-scenario-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  /** A scenario module as an integrator writes it: plain JavaScript, no import of ours needed. */
+  const module = (name: string, body: string): string => {
+    const path = join(folder, name);
+    writeFileSync(path, body);
+    return path;
+  };
+  const boots = module('boots.mjs', `
+    export default {
+      name: 'my-boots',
+      summary: 'One pair of boots on pre-order.',
+      build(b) {
+        const item = b.product({ id: 'BOOT-1', handle: 'boots', variants: [{ id: 'BOOT-1-42', sku: 'BOOT-42', title: '42' }] });
+        b.waitlist(item, 7);
+      },
+    };
+  `);
+
+  it('serves the first scenario of the module by default, with the IDs it gives', async () => {
+    const url = await serve(['--scenario-file', boots]);
+    const res = await fetch(`${url}/api/v1/variants/preorder-state?variant_id=BOOT-1-42&api_key=${credentials.public_api_key}`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).data).toMatchObject({ state: 'ON_PREORDER', waitlist: { units_left: 7 } });
+    const listed = await (await fetch(`${url}/__sim/scenarios`)).json();
+    expect(listed.data.map((s: { name: string }) => s.name)).toEqual([...scenarios.map((s) => s.name), 'my-boots']);
+  });
+
+  it('lists the module\'s scenarios after the built-in ones', async () => {
+    const { code, stdout } = await output(run(['scenarios', '--scenario-file', boots]));
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^my-boots\s+One pair of boots on pre-order\.$/);
+  });
+
+  it('refuses a module that exports no scenario, saying how to write one', async () => {
+    const empty = module('empty.mjs', 'export const answer = 42;\n');
+    const { code, stderr } = await output(run(['serve', '--port', '0', '--scenario-file', empty]));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('exports no scenario');
   });
 });
