@@ -237,7 +237,7 @@ await check('npx purple-dot-sim serve --port <free port>, GET /__sim/status, SIG
     clearTimeout(timer);
     const stillUp = await fetch(`http://127.0.0.1:${port}/__sim/status`).then(() => true, () => false);
     if (stillUp) throw new Error(`still answering on port ${port} after SIGTERM`);
-    return `banner printed, exited with ${code ?? signal} on SIGTERM`;
+    return `npx ended (${code ?? signal}) on SIGTERM, port closed`;
   } finally {
     killGroup(child, 'SIGKILL');
   }
