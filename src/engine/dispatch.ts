@@ -60,10 +60,12 @@ export function routeTable(): Map<string, Route> {
     const id = op.operation.operationId;
     const handler = (allHandlers as unknown as Record<string, AnyHandler>)[id];
     if (!handler) throw new Error(`no handler for operation ${id}`);
+    // Compiled on the operation's first request: compiling all of them up front doubled the start-up time.
+    let validator: OperationValidator | undefined;
     const route: Route = {
       operation: op,
       handler,
-      validator: validatorFor(op),
+      validator: { check: (parts) => (validator ??= validatorFor(op)).check(parts) },
       hasBody: op.operation.requestBody !== undefined,
       credentials: credentialsOf(op),
       scoped: (op.operation.parameters ?? []).some((p) => p.name === 'storeId' || p.$ref?.endsWith('/StoreId')),
