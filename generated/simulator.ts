@@ -44,8 +44,9 @@ export interface paths {
          *     string, one store and one role, so a swapped credential can still be named in errors).
          *
          *     Entity IDs derive from scenario and seed only, so two stores built from the same scenario and seed
-         *     share product, variant, waitlist and pre-order IDs; pass different seeds for distinct IDs (inferred:
-         *     our own design; Purple Dot stores are separate accounts).
+         *     share product, variant, waitlist and pre-order IDs; pass different seeds for distinct IDs. Platform
+         *     order and line IDs of exports (`5000000001…`, `7000000001…`) are numbered from the same base in every
+         *     store whatever the seed (inferred: our own design; Purple Dot stores are separate accounts).
          */
         post: operations["createStore"];
         delete?: never;
@@ -976,13 +977,19 @@ export interface components {
              * @enum {string}
              */
             clock?: "manual" | "system";
-            /** @description The store's credentials; each one left out is generated (random, unique, unguessable). */
+            /**
+             * @description The store's credentials; each one left out is generated (random, unique, unguessable). Each is
+             *     visible ASCII without spaces (inferred: it must arrive unchanged in a URL query or a header, where
+             *     surrounding spaces are trimmed and other characters cannot travel).
+             */
             credentials?: {
-                public_api_key?: string;
-                private_access_token?: string;
-                shared_secret?: string;
+                public_api_key?: components["schemas"]["CredentialValue"];
+                private_access_token?: components["schemas"]["CredentialValue"];
+                shared_secret?: components["schemas"]["CredentialValue"];
             };
         };
+        /** @description Visible ASCII characters, no spaces. */
+        CredentialValue: string;
         LoadScenarioRequest: {
             /** @description A built-in scenario or one the integrator registered. */
             name: string;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock, ClockMode } from '../domain/clock.ts';
-import { conflict, notFound } from '../domain/errors.ts';
+import { conflict, invalid, notFound } from '../domain/errors.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
 import { answerError, type Answer } from './answer.ts';
@@ -26,7 +26,11 @@ export interface EngineOptions {
   /** The default store's scenario (default `on-preorder`) and seed (default 1). */
   scenario?: string;
   seed?: number;
-  /** The default clock of every store: `manual` (default) starts at the scenario's end and moves only when told; `system` follows the machine; or bring your own. */
+  /**
+   * The default store's clock: `manual` (default) starts at the scenario's end and moves only when told;
+   * `system` follows the machine; or bring your own. Stores created later get a clock of their own, of the
+   * mode they ask for or else this clock's mode, so moving one store's time never moves another's.
+   */
   clock?: ClockMode | Clock;
   /** Scenarios of your own, next to the ten built in; a name may be used once. */
   scenarios?: readonly Scenario[];
@@ -54,6 +58,26 @@ function combineScenarios(extra: readonly Scenario[]): readonly Scenario[] {
   return all;
 }
 
+const CREDENTIAL = /^[!-~]{8,200}$/;
+
+/**
+ * The rules `POST /__sim/stores` checks through its schema, for callers in-process too; returns the
+ * credentials actually given (a key present but undefined is not given).
+ */
+function checkNewStore(input: NewStore): Partial<Credentials> {
+  if (input.seed !== undefined && !(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= 4_294_967_295)) {
+    throw invalid('INVALID_REQUEST', 'seed', 'must be an integer from 0 to 4294967295');
+  }
+  const given: Partial<Credentials> = {};
+  for (const name of ['public_api_key', 'private_access_token', 'shared_secret'] as const) {
+    const value = input.credentials?.[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !CREDENTIAL.test(value)) throw invalid('INVALID_REQUEST', `credentials.${name}`, 'must be 8 to 200 visible ASCII characters, no spaces');
+    given[name] = value;
+  }
+  return given;
+}
+
 const generatedCredentials = (): Credentials => ({
   public_api_key: randomUUID(),
   private_access_token: `pd_sim_${randomBytes(24).toString('base64url')}`,
@@ -67,6 +91,7 @@ const generatedCredentials = (): Credentials => ({
 export function createEngine(options: EngineOptions = {}): Engine {
   const scenarios = combineScenarios(options.scenarios ?? []);
   const clock = options.clock ?? 'manual';
+  const clockMode: ClockMode = typeof clock === 'object' ? clock.mode : clock;
   const report = options.onBug ?? ((error: unknown) => console.error(error));
   const stores: StoreRegistry = createStoreRegistry();
   const listeners = new Set<EngineListener>();
@@ -104,8 +129,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     scheduler.plan(store);
   });
 
-  const addStore = (id: string, input: NewStore & { clock?: ClockMode | Clock }, credentials: Credentials): Store => {
-    const store = createStore({ id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: input.clock ?? clock, credentials, scenarioNamed });
+  const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): Store => {
+    const store = createStore({ id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed });
     stores.add(store);
     storeCount += 1;
     emit(id, { type: 'store.created', at: store.clock.now().toISOString() });
@@ -119,9 +144,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     defaultStore: () => stores.require(DEFAULT_STORE_ID),
     createStore(input) {
       scenarioNamed(input.scenario);
-      stores.checkFree(input.credentials ?? {});
-      const credentials = { ...generatedCredentials(), ...input.credentials };
-      return addStore(`store-${storeCount + 1}`, input, credentials);
+      const given = checkNewStore(input);
+      stores.checkFree(given);
+      return addStore(`store-${storeCount + 1}`, input, input.clock ?? clockMode, { ...generatedCredentials(), ...given });
     },
     deleteStore(id) {
       const store = stores.require(id);
@@ -151,7 +176,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
         const result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
         if (store.state !== before) emit(store.id, { type: 'store.loaded', at: store.clock.now().toISOString(), scenario: store.scenario, seed: store.seed });
         flush(store);
-        scheduler.plan(store);
+        // A store deleted by this very request keeps no timer.
+        if (stores.get(store.id) === store) scheduler.plan(store);
         const headers: Record<string, string> = {};
         if (result.nextCursor && request.url) headers.Link = nextLink(request.url, result.nextCursor);
         return { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
@@ -170,6 +196,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   };
 
-  addStore(DEFAULT_STORE_ID, { scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed ?? DEFAULT_SEED }, { ...DEFAULT_CREDENTIALS, ...options.credentials });
+  const defaults = checkNewStore({ scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed, credentials: options.credentials });
+  addStore(DEFAULT_STORE_ID, { scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed ?? DEFAULT_SEED }, clock, { ...DEFAULT_CREDENTIALS, ...defaults });
   return engine;
 }

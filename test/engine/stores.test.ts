@@ -958,14 +958,10 @@ describe('a thousand stores in one simulator', () => {
   });
 });
 
-// ── Found while writing these tests: each is skipped until its bug is fixed (remove `.skip` then)
 
 describe('stores and their clocks, timers and in-process credentials', () => {
-  // BUG (src/engine/engine.ts addStore): an injected clock (`createSimulator({ clock: createClock(…) })`) is
-  // handed to every store the engine creates, so all stores share one clock object and
-  // `PUT /__sim/stores/{B}/clock` moves the default store's clock too, against setClock's "other stores'
-  // clocks do not move".
-  it.skip("keeps the default store's clock where it was when B's clock is set, under an injected clock", async () => {
+  // An injected clock is the default store's alone; a created store gets a clock of its own.
+  it("keeps the default store's clock where it was when B's clock is set, under an injected clock", async () => {
     const harness = await startHarness({ scenario: 'on-preorder', clock: createClock('manual', REFERENCE_DATE) });
     try {
       const b = await createStore(harness, { scenario: 'on-preorder', seed: 2 });
@@ -979,11 +975,7 @@ describe('stores and their clocks, timers and in-process credentials', () => {
     }
   });
 
-  // BUG (src/engine/engine.ts dispatch): DELETE /__sim/stores/{id} cancels the store's timer in deleteStore,
-  // then dispatch calls scheduler.plan(store) on the deleted store and arms it again, so a deleted store with
-  // a system clock and a scheduled launch or pause stays referenced (its whole state kept) until that time.
-  // engine.deleteStore() called directly does not leak.
-  it.skip('forgets a deleted store at once: no timer is left for its scheduled pause', () => {
+  it('forgets a deleted store at once: no timer is left for its scheduled pause', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const engine = createEngine();
     try {
@@ -1002,11 +994,7 @@ describe('stores and their clocks, timers and in-process credentials', () => {
     }
   });
 
-  // BUG (src/engine/engine.ts createStore, and createEngine for the default store): `{ ...generated,
-  // ...input.credentials }` lets an explicit `undefined` (allowed by `Partial<Credentials>`) replace the
-  // generated value, so the store has no public key: no api_key reaches it and GET /__sim/stores answers a
-  // store without `credentials.public_api_key`, which breaks the spec.
-  it.skip('generates a credential passed in-process as undefined, as if it were left out', async () => {
+  it('generates a credential passed in-process as undefined, as if it were left out', async () => {
     const harness = await startHarness({ scenario: 'on-preorder' });
     try {
       const store = harness.sim.engine.createStore({ scenario: 'on-preorder', seed: 2, credentials: { public_api_key: undefined } });
@@ -1016,5 +1004,12 @@ describe('stores and their clocks, timers and in-process credentials', () => {
     } finally {
       await harness.close();
     }
+  });
+
+  it('refuses in-process what the API refuses: a credential HTTP cannot carry, a seed that is no seed', () => {
+    const engine = createEngine();
+    expect(() => engine.createStore({ scenario: 'on-preorder', credentials: { private_access_token: ' spaced token ' } })).toThrow(/credentials.private_access_token/);
+    expect(() => engine.createStore({ scenario: 'on-preorder', seed: -3.5 })).toThrow(/seed/);
+    expect(engine.stores.list().map((store) => store.id)).toEqual(['default']);
   });
 });
