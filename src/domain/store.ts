@@ -10,7 +10,7 @@ export interface LineRef {
   line: LineItem;
 }
 
-export interface UpdateEntry {
+interface UpdateEntry {
   seq: number;
   at: number;
   order: PreOrder;

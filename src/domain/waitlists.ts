@@ -161,36 +161,39 @@ export function setBuySizes(waitlist: Waitlist, variants: WaitlistInput['variant
   }
 }
 
+/** The transition a waitlist has waiting, and when it takes effect: never before the waitlist's last change. */
+function dueTransition(waitlist: Waitlist): { at: number; to: WaitlistState } | undefined {
+  const time = waitlist.state === 'SCHEDULED' ? waitlist.launch_date : waitlist.state === 'LIVE' ? waitlist.scheduled_pause_date : null;
+  if (!time) return undefined;
+  return { at: Math.max(Date.parse(time), Date.parse(waitlist.updated_at)), to: waitlist.state === 'SCHEDULED' ? 'LIVE' : 'PAUSED' };
+}
+
 /**
  * Applies the transitions the clock has reached: SCHEDULED → LIVE at `launch_date`, LIVE → PAUSED at
- * `scheduled_pause_date` (documented). Each takes effect at its own time, not at the time it is noticed.
+ * `scheduled_pause_date` (documented). Each takes effect at its own time, not at the time it is noticed,
+ * and they happen in time order, across waitlists too, so their events never run back in time.
  */
 export function applyDueTransitions(state: StoreState, now: Date): void {
   const nowMs = now.getTime();
-  for (const waitlist of state.data.waitlists) {
-    if (waitlist.state === 'SCHEDULED' && waitlist.launch_date && Date.parse(waitlist.launch_date) <= nowMs) {
-      waitlist.state = 'LIVE';
-      touchWaitlist(state, waitlist, waitlist.launch_date, { type: 'waitlist.state_changed', from: 'SCHEDULED', to: 'LIVE' });
+  for (;;) {
+    let next: { waitlist: Waitlist; at: number; to: WaitlistState } | undefined;
+    for (const waitlist of state.data.waitlists) {
+      const due = dueTransition(waitlist);
+      if (due && due.at <= nowMs && (!next || due.at < next.at)) next = { waitlist, ...due };
     }
-    if (waitlist.state === 'LIVE' && waitlist.scheduled_pause_date && Date.parse(waitlist.scheduled_pause_date) <= nowMs) {
-      waitlist.state = 'PAUSED';
-      touchWaitlist(state, waitlist, waitlist.scheduled_pause_date, { type: 'waitlist.state_changed', from: 'LIVE', to: 'PAUSED' });
-    }
+    if (!next) return;
+    const from = next.waitlist.state;
+    next.waitlist.state = next.to;
+    touchWaitlist(state, next.waitlist, new Date(next.at), { type: 'waitlist.state_changed', from, to: next.to });
   }
 }
 
 /** The earliest time a scheduled launch or pause of the store falls due, if any: when the scheduler wakes. */
 export function nextDueTransition(state: StoreState): number | undefined {
   let next: number | undefined;
-  const consider = (time: string | null): void => {
-    if (!time) return;
-    const ms = Date.parse(time);
-    if (next === undefined || ms < next) next = ms;
-  };
   for (const waitlist of state.data.waitlists) {
-    // A scheduled waitlist's pause counts once it is LIVE: before that it could never fall due.
-    if (waitlist.state === 'SCHEDULED') consider(waitlist.launch_date);
-    if (waitlist.state === 'LIVE') consider(waitlist.scheduled_pause_date);
+    const due = dueTransition(waitlist);
+    if (due && (next === undefined || due.at < next)) next = due.at;
   }
   return next;
 }

@@ -27,6 +27,21 @@ export function refusal(error: DomainError): Answer {
 /** Only a bug answers 500. */
 export const BUG_ANSWER: Answer = Object.freeze({ status: 500, headers: {}, body: errorEnvelope('INTERNAL_ERROR', 'The simulator hit a bug.', []) });
 
+/**
+ * Where bugs go: the caller's `onBug`, else `console.error`. A report never becomes the next bug: an
+ * `onBug` that throws would otherwise leave a request unanswered.
+ */
+export function reporter(onBug?: (error: unknown) => void): (error: unknown) => void {
+  if (!onBug) return (error) => console.error(error);
+  return (error) => {
+    try {
+      onBug(error);
+    } catch (reportError) {
+      console.error(error, reportError);
+    }
+  };
+}
+
 /** A refusal for what the engine refuses, a 500 (reported) for anything else. */
 export function answerError(error: unknown, report: (error: unknown) => void): Answer {
   if (error instanceof DomainError) return refusal(error);

@@ -3,7 +3,7 @@ import { shopperTokenPayload, signShopperToken } from '../client/shopper-token.t
 import { DomainError } from '../domain/errors.ts';
 import type { StoreState } from '../domain/store.ts';
 import type { StoreRegistry } from './store-registry.ts';
-import type { Store } from './store.ts';
+import type { HostedStore as Store } from './store.ts';
 
 const refuse = (code: string, field: string, problem: string, message: string): DomainError =>
   new DomainError('unauthorized', code, message, [{ field, problem }]);

@@ -2,31 +2,65 @@ import type { operations as PurpleDotOperations } from '../../generated/purple-d
 import type { operations as ControlOperations } from '../../generated/simulator.ts';
 import { DomainError } from '../domain/errors.ts';
 import { authenticatePrivate, authenticatePublic, authenticateShopper } from './auth.ts';
-import type { Handlers, HandlerInput } from './handler.ts';
+import type { BodyOf, Handlers, HandlerInput } from './handler.ts';
 import { controlHandlers } from './operations/control.ts';
 import { privateHandlers } from './operations/private.ts';
 import { publicHandlers } from './operations/public.ts';
 import { listOperations, type SpecOperation } from './spec.ts';
 import type { StoreRegistry } from './store-registry.ts';
-import type { Store } from './store.ts';
+import type { HostedStore as Store } from './store.ts';
 import { validatorFor, type OperationValidator } from './validate.ts';
 
-export type OperationId = keyof PurpleDotOperations | keyof ControlOperations;
+type Operations = PurpleDotOperations & ControlOperations;
+export type OperationId = keyof Operations;
 
-/** One request as the engine sees it: what HTTP carried, already split into its parts. */
-export interface EngineRequest {
-  /** Query parameters as they arrived: strings, or arrays of strings for repeated ones. */
+interface RequestCommon {
+  /** Header names in any case; a body given in-process needs no `content-type`. */
+  headers?: Record<string, string | string[] | undefined>;
+  /** The absolute URL of the request, from which the `Link` to the next page is made. */
+  url?: string;
+}
+
+/** One request as an HTTP adapter hands it over: query values as they arrived (strings, arrays for repeated ones). */
+export interface EngineRequest extends RequestCommon {
   query?: Record<string, unknown>;
   path?: Record<string, string>;
-  /** Header names in lower case. */
-  headers?: Record<string, string | string[] | undefined>;
   /** The parsed JSON body. */
   body?: unknown;
   /** Why the body could not be read; refused only after the credentials are checked, as before any body is. */
   bodyError?: DomainError;
-  /** The absolute URL of the request, from which the `Link` to the next page is made. */
-  url?: string;
 }
+
+type ParametersOf<Op, In extends string> = Op extends { parameters: { [K in In]?: infer P } } ? ([P] extends [never | undefined] ? never : NonNullable<P>) : never;
+type ResponsesOf<Op> = Op extends { responses: infer R } ? R : never;
+type JsonBody<R> = R extends { content: { 'application/json': infer B } } ? B : never;
+
+/** The credentials the spec's security schemes carry in the query (the public key, the shopper token). */
+interface CredentialQuery {
+  api_key?: string;
+  timestamp?: string | number;
+  token?: string;
+}
+type QueryIn<Op> = [ParametersOf<Op, 'query'>] extends [never] ? CredentialQuery : ParametersOf<Op, 'query'> & CredentialQuery;
+
+/** A request to one operation, typed from generated/: the parameters and body the spec declares. */
+export interface RequestOf<Id extends OperationId> extends RequestCommon {
+  query?: QueryIn<Operations[Id]>;
+  path?: ParametersOf<Operations[Id], 'path'>;
+  body?: BodyOf<Operations[Id]>;
+}
+
+/** What a bug answers, whatever the operation. */
+export interface BugAnswer {
+  status: 500;
+  headers: Record<string, string>;
+  body: { meta: { result: 'error' }; error: { code: string; message: string; details: { field: string; problem: string }[] } };
+}
+
+/** The answer of one operation, typed from generated/: each status the spec declares with its body. */
+export type AnswerOf<Id extends OperationId> =
+  | { [S in keyof ResponsesOf<Operations[Id]> & number]: { status: S; headers: Record<string, string>; body: JsonBody<ResponsesOf<Operations[Id]>[S]> } }[keyof ResponsesOf<Operations[Id]> & number]
+  | BugAnswer;
 
 // Typed against both generated contracts, so an operation added to a spec without a handler fails tsc.
 const vendorHandlers: Handlers<PurpleDotOperations> = { ...publicHandlers, ...privateHandlers };
@@ -75,16 +109,26 @@ export function routeTable(): Map<string, Route> {
   return routes;
 }
 
-const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+/** A request with its headers in lower case and one value each. */
+export interface ReceivedRequest extends Omit<EngineRequest, 'headers'> {
+  headers: Record<string, string | undefined>;
+}
+
+/** Header names in lower case, as Node gives them; in-process callers may write them in any case. */
+export function lowerCaseHeaders(headers: EngineRequest['headers'] = {}): Record<string, string | undefined> {
+  const lower: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = Array.isArray(value) ? value[0] : value;
+  return lower;
+}
 
 /** The store a request acts on: the one its credentials name, the one its path names, or the default. */
-export function storeFor(route: Route, request: EngineRequest, stores: StoreRegistry, fallback: () => Store): Store {
+export function storeFor(route: Route, request: ReceivedRequest, stores: StoreRegistry, fallback: () => Store): Store {
   switch (route.credentials) {
     case 'public':
     case 'shopper':
       return authenticatePublic(stores, request.query ?? {});
     case 'private':
-      return authenticatePrivate(stores, single(request.headers?.['x-purple-dot-access-token']));
+      return authenticatePrivate(stores, request.headers['x-purple-dot-access-token']);
     default:
       return route.scoped ? stores.require(String(request.path?.storeId ?? '')) : fallback();
   }
@@ -96,9 +140,11 @@ const isJson = (contentType: string | undefined): boolean => {
 };
 
 /** Checks what the store and time do not decide, in the order callers have always been told about it. */
-export function admitRequest(route: Route, request: EngineRequest, store: Store, now: Date): void {
+export function admitRequest(route: Route, request: ReceivedRequest, store: Store, now: Date): void {
   if (route.credentials === 'shopper') authenticateShopper(store.state, request.query ?? {}, now);
-  if (route.hasBody && !isJson(single(request.headers?.['content-type']))) {
+  const contentType = request.headers['content-type'];
+  // A body handed over in-process is JSON already; one over HTTP is only parsed when it says it is JSON.
+  if (route.hasBody && (contentType === undefined ? request.body === undefined : !isJson(contentType))) {
     throw new DomainError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json.', [
       { field: 'Content-Type', problem: 'must be application/json' },
     ]);
@@ -106,8 +152,9 @@ export function admitRequest(route: Route, request: EngineRequest, store: Store,
   if (request.bodyError) throw request.bodyError;
 }
 
-/** RFC 8288 link to the next page: the same request with `starting_after` moved to the cursor. */
-export function nextLink(url: string, cursor: string): string {
+/** RFC 8288 link to the next page: the same request with `starting_after` moved to the cursor; none without a usable URL. */
+export function nextLink(url: string | undefined, cursor: string): string | undefined {
+  if (!url || !URL.canParse(url)) return undefined;
   const next = new URL(url);
   next.searchParams.set('starting_after', cursor);
   return `<${next.toString()}>; rel="next"`;

@@ -1,16 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock, ClockMode } from '../domain/clock.ts';
-import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { conflict, DomainError, invalid, notFound } from '../domain/errors.ts';
 import type { DomainEvent } from '../domain/events.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
-import { answerError, type Answer } from './answer.ts';
-import { admitRequest, nextLink, routeTable, storeFor, type EngineRequest, type OperationId } from './dispatch.ts';
+import { answerError, reporter, type Answer } from './answer.ts';
+import {
+  admitRequest, lowerCaseHeaders, nextLink, routeTable, storeFor, type AnswerOf, type EngineRequest, type OperationId, type RequestOf,
+} from './dispatch.ts';
 import type { EngineContext, NewStore } from './handler.ts';
 import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
 import { createScheduler } from './scheduler.ts';
-import { createStoreRegistry, type StoreRegistry } from './store-registry.ts';
-import { createStore, type Credentials, type Store } from './store.ts';
+import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
+import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
 
 export { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID };
 
@@ -40,12 +42,25 @@ export interface EngineOptions {
   onBug?: (error: unknown) => void;
 }
 
-export interface Engine extends EngineContext {
-  /** Answers one operation of either spec: refusals as 4xx answers in the error envelope, never thrown. */
-  dispatch(operationId: OperationId, request?: EngineRequest): Answer;
+/** The engine as its users see it: stores to read, operations to dispatch, events to hear. */
+export interface Engine {
+  readonly scenarios: readonly Scenario[];
+  readonly stores: StoreLookup;
+  defaultStore(): Store;
+  /** Adds a store, as `POST /__sim/stores` does; throws the same refusals as a DomainError. */
+  createStore(input: NewStore): Store;
+  /** Removes a store, as `DELETE /__sim/stores/{storeId}` does; its credentials stop working at once. */
+  deleteStore(id: string): Store;
+  /**
+   * Answers one operation of either spec, typed from generated/: refusals are 4xx answers in the error
+   * envelope, never thrown. Query, path and body as the spec declares them; header names in any case.
+   */
+  dispatch<Id extends OperationId>(operationId: Id, request?: RequestOf<Id>): AnswerOf<Id>;
+  /** The untyped form an HTTP adapter uses: query and path values as they arrived, a body refusal to report. */
+  dispatchRaw(operationId: string, request?: EngineRequest): Answer;
   /** Hears every change of every store after it commits, in order; returns the unsubscribe function. */
   subscribe(listener: EngineListener): () => void;
-  /** Stops the timers of scheduled launches and pauses. */
+  /** Stops the timers of scheduled launches and pauses for good; dispatch still answers. */
   close(): void;
 }
 
@@ -65,6 +80,7 @@ const CREDENTIAL = /^[!-~]{8,200}$/;
  * credentials actually given (a key present but undefined is not given).
  */
 function checkNewStore(input: NewStore): Partial<Credentials> {
+  if (input.clock !== undefined && input.clock !== 'manual' && input.clock !== 'system') throw invalid('INVALID_REQUEST', 'clock', 'must be one of "manual", "system"');
   if (input.seed !== undefined && !(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= 4_294_967_295)) {
     throw invalid('INVALID_REQUEST', 'seed', 'must be an integer from 0 to 4294967295');
   }
@@ -92,7 +108,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const scenarios = combineScenarios(options.scenarios ?? []);
   const clock = options.clock ?? 'manual';
   const clockMode: ClockMode = typeof clock === 'object' ? clock.mode : clock;
-  const report = options.onBug ?? ((error: unknown) => console.error(error));
+  const report = reporter(options.onBug);
   const stores: StoreRegistry = createStoreRegistry();
   const listeners = new Set<EngineListener>();
   let eventSeq = 0;
@@ -104,21 +120,33 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return found;
   };
 
+  // Events wait in one queue, so a subscriber that dispatches (and so causes events) while hearing one
+  // cannot make later listeners hear the newer events first.
+  const queue: EngineEvent[] = [];
+  let delivering = false;
   const emit = (store: string, event: DomainEvent | StoreLifecycleEvent): void => {
     eventSeq += 1;
     if (listeners.size === 0) return;
-    const delivered = { ...event, store, seq: eventSeq } as EngineEvent;
-    for (const listener of listeners) {
-      try {
-        listener(delivered);
-      } catch (error) {
-        report(error);
+    queue.push({ ...event, store, seq: eventSeq } as EngineEvent);
+    if (delivering) return;
+    delivering = true;
+    try {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        for (const listener of listeners) {
+          try {
+            listener(next);
+          } catch (error) {
+            report(error);
+          }
+        }
       }
+    } finally {
+      delivering = false;
     }
   };
 
   /** Hands the store's committed changes to the subscribers and empties its outbox. */
-  const flush = (store: Store): void => {
+  const flush = (store: HostedStore): void => {
     for (const event of store.state.outbox.splice(0)) emit(store.id, event);
   };
 
@@ -129,7 +157,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     scheduler.plan(store);
   });
 
-  const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): Store => {
+  const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): HostedStore => {
     const store = createStore({ id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed });
     stores.add(store);
     storeCount += 1;
@@ -138,7 +166,45 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return store;
   };
 
-  const engine: Engine = {
+  const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => {
+    const route = routeTable().get(operationId);
+    if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${operationId}`), report);
+    const received = { ...request, headers: lowerCaseHeaders(request.headers) };
+    let store: HostedStore | undefined;
+    let mark = 0;
+    try {
+      store = storeFor(route, received, stores, engine.defaultStore);
+      const now = store.tick();
+      // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
+      flush(store);
+      const before = store.state;
+      mark = before.outbox.length;
+      admitRequest(route, received, store, now);
+      const query: Record<string, unknown> = { ...request.query };
+      const path: Record<string, unknown> = { ...request.path };
+      const body = request.body;
+      route.validator.check({ query, path, body });
+      const result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
+      if (store.state !== before) emit(store.id, { type: 'store.loaded', at: store.clock.now().toISOString(), scenario: store.scenario, seed: store.seed });
+      flush(store);
+      // A store deleted by this very request keeps no timer.
+      if (stores.get(store.id) === store) scheduler.plan(store);
+      const headers: Record<string, string> = {};
+      const link = result.nextCursor ? nextLink(request.url, result.nextCursor) : undefined;
+      if (link) headers.Link = link;
+      return { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
+    } catch (error) {
+      if (store) {
+        // A refused change changed nothing, so it announces nothing; a bug may have changed something, so
+        // whatever it recorded is announced.
+        if (error instanceof DomainError) store.state.outbox.length = mark;
+        else flush(store);
+      }
+      return answerError(error, report);
+    }
+  };
+
+  const engine: Engine & EngineContext = {
     scenarios,
     stores,
     defaultStore: () => stores.require(DEFAULT_STORE_ID),
@@ -156,37 +222,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       emit(id, { type: 'store.deleted', at: store.clock.now().toISOString() });
       return store;
     },
-    dispatch(operationId, request = {}) {
-      const route = routeTable().get(operationId);
-      if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${String(operationId)}`), report);
-      let store: Store | undefined;
-      let mark = 0;
-      try {
-        store = storeFor(route, request, stores, engine.defaultStore);
-        const now = store.tick();
-        // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
-        flush(store);
-        const before = store.state;
-        mark = before.outbox.length;
-        admitRequest(route, request, store, now);
-        const query: Record<string, unknown> = { ...request.query };
-        const path: Record<string, unknown> = { ...request.path };
-        const body = request.body;
-        route.validator.check({ query, path, body });
-        const result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
-        if (store.state !== before) emit(store.id, { type: 'store.loaded', at: store.clock.now().toISOString(), scenario: store.scenario, seed: store.seed });
-        flush(store);
-        // A store deleted by this very request keeps no timer.
-        if (stores.get(store.id) === store) scheduler.plan(store);
-        const headers: Record<string, string> = {};
-        if (result.nextCursor && request.url) headers.Link = nextLink(request.url, result.nextCursor);
-        return { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
-      } catch (error) {
-        // A refused change changes nothing: neither does it tell anyone it happened.
-        if (store) store.state.outbox.length = mark;
-        return answerError(error, report);
-      }
-    },
+    // The typed form is the raw one with the spec's types laid over it: the engine validates either way.
+    dispatch: (operationId, request) => dispatchRaw(operationId, request as EngineRequest) as never,
+    dispatchRaw,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -197,6 +235,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
 
   const defaults = checkNewStore({ scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed, credentials: options.credentials });
+  stores.checkFree(defaults);
   addStore(DEFAULT_STORE_ID, { scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed ?? DEFAULT_SEED }, clock, { ...DEFAULT_CREDENTIALS, ...defaults });
   return engine;
 }

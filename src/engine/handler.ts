@@ -1,7 +1,7 @@
 import type { StoreState } from '../domain/store.ts';
 import type { Scenario } from './scenario.ts';
 import type { StoreRegistry } from './store-registry.ts';
-import type { Credentials, Store } from './store.ts';
+import type { Credentials, HostedStore } from './store.ts';
 
 type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 type DataOf<R> = JsonOf<R> extends { data: infer D } ? D : never;
@@ -25,7 +25,7 @@ export interface HandlerInput<Op> {
   body: BodyOf<Op>;
   /** The state of the store the request names: by its credentials, its `storeId`, else the default store. */
   state: StoreState;
-  store: Store;
+  store: HostedStore;
   /** The store's time for this request. */
   now: Date;
   engine: EngineContext;
@@ -42,9 +42,9 @@ export interface NewStore {
 export interface EngineContext {
   readonly scenarios: readonly Scenario[];
   readonly stores: StoreRegistry;
-  defaultStore(): Store;
-  createStore(input: NewStore): Store;
-  deleteStore(id: string): Store;
+  defaultStore(): HostedStore;
+  createStore(input: NewStore): HostedStore;
+  deleteStore(id: string): HostedStore;
 }
 
 export type Handler<Op> = (input: HandlerInput<Op>) => Success<Op>;

@@ -1,11 +1,14 @@
 import { nextDueTransition } from '../domain/waitlists.ts';
-import type { Store } from './store.ts';
+import type { HostedStore as Store } from './store.ts';
 
 /** setTimeout's longest delay; a later due time is reached in several hops. */
 const LONGEST_DELAY_MS = 2_147_483_647;
 
 export interface Scheduler {
-  /** (Re)arms the store's timer for its next scheduled launch or pause, if its clock runs by itself. */
+  /**
+   * (Re)arms the store's timer for its next scheduled launch or pause, if its clock runs by itself. Always
+   * re-armed: a clock set or advanced moves the wall time at which the same due time arrives.
+   */
   plan(store: Store): void;
   cancel(store: Store): void;
   close(): void;
@@ -17,18 +20,16 @@ export interface Scheduler {
  * Timers are unref'd: a waiting launch never keeps a process alive.
  */
 export function createScheduler(onDue: (store: Store) => void): Scheduler {
-  const timers = new Map<Store, { due: number; timer: NodeJS.Timeout }>();
+  const timers = new Map<Store, NodeJS.Timeout>();
+  let closed = false;
   const cancel = (store: Store): void => {
-    const planned = timers.get(store);
-    if (planned) clearTimeout(planned.timer);
+    clearTimeout(timers.get(store));
     timers.delete(store);
   };
   return {
     plan(store) {
-      const due = store.clock.mode === 'system' ? nextDueTransition(store.state) : undefined;
-      const planned = timers.get(store);
-      if (planned?.due === due) return;
       cancel(store);
+      const due = !closed && store.clock.mode === 'system' ? nextDueTransition(store.state) : undefined;
       if (due === undefined) return;
       const delay = Math.min(LONGEST_DELAY_MS, Math.max(0, due - store.clock.nowMs()));
       const timer = setTimeout(() => {
@@ -36,11 +37,12 @@ export function createScheduler(onDue: (store: Store) => void): Scheduler {
         onDue(store);
       }, delay);
       timer.unref();
-      timers.set(store, { due, timer });
+      timers.set(store, timer);
     },
     cancel,
     close() {
-      for (const { timer } of timers.values()) clearTimeout(timer);
+      closed = true;
+      for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
     },
   };

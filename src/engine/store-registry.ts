@@ -1,24 +1,27 @@
 import { conflict, invalid, notFound } from '../domain/errors.ts';
-import type { Credentials, Store } from './store.ts';
+import type { Credentials, HostedStore, Store } from './store.ts';
 
 /** The stores of one engine, findable by ID and by either credential that names them. */
-export interface StoreRegistry {
-  list(): Store[];
-  get(id: string): Store | undefined;
+export interface StoreLookup<S extends Store = Store> {
+  list(): S[];
+  get(id: string): S | undefined;
   /** The store, or 404 UNKNOWN_STORE naming `field`. */
-  require(id: string, field?: string): Store;
-  byPublicKey(key: string): Store | undefined;
-  byAccessToken(token: string): Store | undefined;
+  require(id: string, field?: string): S;
+  byPublicKey(key: string): S | undefined;
+  byAccessToken(token: string): S | undefined;
+}
+
+export interface StoreRegistry extends StoreLookup<HostedStore> {
   /** Throws 409 CREDENTIALS_IN_USE when another store already answers to one of these credentials. */
   checkFree(credentials: Partial<Credentials>): void;
-  add(store: Store): void;
+  add(store: HostedStore): void;
   remove(id: string): void;
 }
 
 export function createStoreRegistry(): StoreRegistry {
-  const byId = new Map<string, Store>();
-  const byKey = new Map<string, Store>();
-  const byToken = new Map<string, Store>();
+  const byId = new Map<string, HostedStore>();
+  const byKey = new Map<string, HostedStore>();
+  const byToken = new Map<string, HostedStore>();
   /** Every credential value of every store, in whatever role. */
   const secrets = new Set<string>();
   return {

@@ -21,16 +21,24 @@ export interface Snapshot {
 }
 
 /**
- * One store the engine hosts: its own credentials, scenario, seed, clock and state. Loading, resetting and
- * restoring replace the state whole; the ID and credentials stay the store's for its whole life.
+ * A store as the public API shows it: read it freely, change it through `dispatch` and the engine's own
+ * methods, which announce every change and keep scheduled launches on time.
  */
 export interface Store {
   readonly id: string;
   readonly scenario: string;
   readonly seed: number;
-  readonly clock: Clock;
+  readonly clock: Pick<Clock, 'mode' | 'now' | 'nowMs'>;
   readonly state: StoreState;
   readonly credentials: Readonly<Credentials>;
+}
+
+/**
+ * One store the engine hosts: its own credentials, scenario, seed, clock and state. Loading, resetting and
+ * restoring replace the state whole; the ID and credentials stay the store's for its whole life.
+ */
+export interface HostedStore extends Store {
+  readonly clock: Clock;
   /** Applies what the clock has reached (scheduled launches and pauses) and returns the current time. */
   tick(): Date;
   load(name: string, seed: number): void;
@@ -50,7 +58,7 @@ export interface StoreOptions {
   scenarioNamed(name: string): Scenario;
 }
 
-export function createStore(options: StoreOptions): Store {
+export function createStore(options: StoreOptions): HostedStore {
   const injected = typeof options.clock === 'object' ? options.clock : undefined;
   const mode: ClockMode = injected?.mode ?? (options.clock as ClockMode);
   const credentials = Object.freeze({ ...options.credentials });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { DomainError } from '../domain/errors.ts';
-import { answerError, refusal, type Answer } from '../engine/answer.ts';
+import { answerError, errorEnvelope, refusal, reporter, type Answer } from '../engine/answer.ts';
 import { routeTable, type EngineRequest, type OperationId, type Route } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { bodyRefusal } from './body-errors.ts';
@@ -90,6 +90,19 @@ interface MatchedRoute extends Route {
   params: string[];
 }
 
+/** The paths the simulator answers for, even when mounted in another app. */
+const OWN_PATHS = /^\/(api|admin\/api|__sim)(\/|$)/;
+
+/** An error from a route a caller added: its own 4xx status kept, anything else a bug. */
+function callerError(error: unknown, report: (error: unknown) => void): Answer {
+  const status = (error as { status?: unknown } | null)?.status;
+  if (!(error instanceof DomainError) && typeof status === 'number' && status >= 400 && status < 500) {
+    const message = error instanceof Error && error.message ? error.message : 'The request was refused.';
+    return { status, headers: {}, body: errorEnvelope('REQUEST_REFUSED', message, []) };
+  }
+  return answerError(error, report);
+}
+
 const unknownRoute = (req: Request): Answer =>
   refusal(new DomainError('not_found', 'NOT_FOUND', `No route for ${req.method} ${req.path}.`, [{ field: 'path', problem: `no route ${req.method} ${req.path}` }]));
 
@@ -97,7 +110,8 @@ const unknownRoute = (req: Request): Answer =>
  * The Express adapter of an engine: one route per spec operation, each running parse → dispatch → write.
  * Validation, credentials and the store are the engine's; this only carries HTTP in and out.
  */
-export function createApp(engine: Engine, report: (error: unknown) => void = (error) => console.error(error)): Express {
+export function createApp(engine: Engine, onBug?: (error: unknown) => void): Express {
+  const report = reporter(onBug);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -122,25 +136,25 @@ export function createApp(engine: Engine, report: (error: unknown) => void = (er
           bodyError,
           url: absoluteUrl(req),
         };
-        writeAnswer(res, engine.dispatch(operationId, request));
-      }, next);
+        writeAnswer(res, engine.dispatchRaw(operationId, request));
+      }).catch(next);
     });
   }
 
   // Whatever no route answered (an unknown path, or an error in a route a caller added) is answered here,
-  // after every route, including those added once the app was made. Mounted in another app, the parent's
-  // `next` decides instead.
+  // after every route, including those added once the app was made. Mounted in another app, paths the
+  // simulator does not own and errors of the caller's own routes go on to the parent.
   type Handle = (req: Request, res: Response, done?: (error?: unknown) => void) => void;
   const withHandle = app as unknown as { handle: Handle };
   const handle = withHandle.handle.bind(app);
   withHandle.handle = (req, res, done) => {
-    handle(req, res, done ?? ((error?: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      writeAnswer(res, error === undefined ? unknownRoute(req) : answerError(bodyRefusal(error) ?? error, report));
-    }));
+    handle(req, res, (error?: unknown) => {
+      // Express passes 'router' or 'route' when a route gives up on a request: nothing answered it.
+      const unanswered = error === undefined || error === null || error === 'router' || error === 'route';
+      if (done && !(unanswered && OWN_PATHS.test(req.path))) return done(unanswered ? undefined : error);
+      if (res.headersSent) return void res.destroy();
+      writeAnswer(res, unanswered ? unknownRoute(req) : callerError(error, report));
+    });
   };
   return app;
 }
@@ -162,8 +176,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({
             url: `http://${shownHost}:${address.port}`,
+            // The engine outlives the server (the app may serve elsewhere too); `engine.close()` stops its timers.
             close: () => new Promise<void>((done, fail) => {
-              if (!options.engine) engine.close();
               server.close((error) => (error ? fail(error) : done()));
               server.closeAllConnections();
             }),

@@ -7,6 +7,7 @@ interface BodyParserError {
 
 /** What a refused request body means to the caller; undefined for anything that is not a body-parser refusal (a bug). */
 export function bodyRefusal(error: unknown): DomainError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
   const parserError = error as BodyParserError;
   if (parserError.type === 'entity.parse.failed') {
     return new DomainError('invalid', 'MALFORMED_JSON', 'The request body is not valid JSON.', [{ field: 'body', problem: 'is not valid JSON' }]);

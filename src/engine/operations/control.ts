@@ -8,16 +8,16 @@ import { cancelPreOrder, placePreOrder } from '../../domain/pre-orders.ts';
 import { createWaitlist } from '../../domain/waitlists.ts';
 import type { BodyOf, Handler, Handlers, PathOf, QueryOf, Success } from '../handler.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
-import type { Snapshot, Store } from '../store.ts';
+import type { HostedStore } from '../store.ts';
 
-const clockOf = (store: Store) => ({ now: store.clock.now().toISOString(), mode: store.clock.mode });
+const clockOf = (store: HostedStore) => ({ now: store.clock.now().toISOString(), mode: store.clock.mode });
 
-function presentStore(store: Store) {
+function presentStore(store: HostedStore) {
   const { public_api_key, private_access_token, shared_secret } = store.credentials;
   return { id: store.id, scenario: store.scenario, seed: store.seed, clock: clockOf(store), credentials: { public_api_key, private_access_token, shared_secret } };
 }
 
-function status(store: Store) {
+function status(store: HostedStore) {
   const { id, ...rest } = presentStore(store);
   return { status: 200 as const, data: { store: id, ...rest } };
 }
@@ -43,7 +43,7 @@ const storeHandlers: Handlers<StoreOperations> = {
   },
   exportSnapshot: ({ store }) => ({ status: 200, data: store.snapshot() }),
   importSnapshot: ({ store, body }) => {
-    store.restore(body as Snapshot);
+    store.restore(body);
     return status(store);
   },
   placePreOrder: ({ state, body, now }) => {
