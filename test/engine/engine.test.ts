@@ -145,6 +145,21 @@ describe('domain events', () => {
   });
 });
 
+/** Schedules a waitlist for the product of `sold-out` that has none; answers the status of the creation. */
+function scheduleBareProduct(engine: Engine, launch: string, pause?: string): number {
+  const data = engine.defaultStore().state.data;
+  const product = data.products.find((p) => !data.waitlists.some((w) => w.product_id === p.id))!;
+  return engine.dispatch('createWaitlist', { body: {
+    product_id: product.id,
+    state: 'SCHEDULED',
+    launch_date: launch,
+    ...(pause ? { scheduled_pause_date: pause } : {}),
+    earliest_ship_date: '2027-03-01T00:00:00.000Z',
+    latest_ship_date: '2027-03-15T00:00:00.000Z',
+    variants: product.variant_ids.map((variant_id) => ({ variant_id, buy_size: 5 })),
+  } }).status;
+}
+
 describe('scheduled launches and pauses', () => {
   it('launch during an advance of the manual clock, each at its own time, before the advance answers', () => {
     const engine = createEngine({ scenario: 'scheduled-launch' });
@@ -159,19 +174,8 @@ describe('scheduled launches and pauses', () => {
   it('launch and then pause on a timer under the system clock, with no request arriving', async () => {
     const engine = createEngine({ scenario: 'sold-out', clock: 'system' });
     try {
-      const store = engine.defaultStore().state.data;
-      const product = store.products.find((p) => !store.waitlists.some((w) => w.product_id === p.id))!;
       const now = engine.defaultStore().clock.nowMs();
-      const created = engine.dispatch('createWaitlist', { body: {
-        product_id: product.id,
-        state: 'SCHEDULED',
-        launch_date: new Date(now + 300).toISOString(),
-        scheduled_pause_date: new Date(now + 600).toISOString(),
-        earliest_ship_date: '2027-03-01T00:00:00.000Z',
-        latest_ship_date: '2027-03-15T00:00:00.000Z',
-        variants: product.variant_ids.map((variant_id) => ({ variant_id, buy_size: 5 })),
-      } });
-      expect(created.status).toBe(201);
+      expect(scheduleBareProduct(engine, new Date(now + 300).toISOString(), new Date(now + 600).toISOString())).toBe(201);
       const heard = listen(engine);
       const paused = new Promise<void>((resolve) => engine.subscribe((e) => e.type === 'waitlist.state_changed' && e.to === 'PAUSED' && resolve()));
       await paused;
@@ -302,14 +306,8 @@ describe('the engine under stress from its callers', () => {
   it('brings a launch forward on its timer when the system clock is advanced towards it', async () => {
     const engine = createEngine({ scenario: 'sold-out', clock: 'system' });
     try {
-      const data = engine.defaultStore().state.data;
-      const product = data.products.find((p) => !data.waitlists.some((w) => w.product_id === p.id))!;
       const launch = new Date(engine.defaultStore().clock.nowMs() + 60_000).toISOString();
-      expect(engine.dispatch('createWaitlist', { body: {
-        product_id: product.id, state: 'SCHEDULED', launch_date: launch,
-        earliest_ship_date: '2027-03-01T00:00:00.000Z', latest_ship_date: '2027-03-15T00:00:00.000Z',
-        variants: product.variant_ids.map((variant_id) => ({ variant_id, buy_size: 5 })),
-      } }).status).toBe(201);
+      expect(scheduleBareProduct(engine, launch)).toBe(201);
       const launched = new Promise<string>((resolve) => engine.subscribe((e) => e.type === 'waitlist.state_changed' && resolve(e.at)));
       // 59.7 of the 60 seconds pass at once; the launch must not wait for the minute of wall time.
       engine.dispatch('advanceClock', { body: { seconds: 59.7 } });
@@ -322,14 +320,8 @@ describe('the engine under stress from its callers', () => {
 
   it('keeps its timers stopped once closed, whatever it is asked afterwards', async () => {
     const engine = createEngine({ scenario: 'sold-out', clock: 'system' });
-    const data = engine.defaultStore().state.data;
-    const product = data.products.find((p) => !data.waitlists.some((w) => w.product_id === p.id))!;
     engine.close();
-    engine.dispatch('createWaitlist', { body: {
-      product_id: product.id, state: 'SCHEDULED', launch_date: new Date(engine.defaultStore().clock.nowMs() + 200).toISOString(),
-      earliest_ship_date: '2027-03-01T00:00:00.000Z', latest_ship_date: '2027-03-15T00:00:00.000Z',
-      variants: product.variant_ids.map((variant_id) => ({ variant_id, buy_size: 5 })),
-    } });
+    expect(scheduleBareProduct(engine, new Date(engine.defaultStore().clock.nowMs() + 200).toISOString())).toBe(201);
     const heard = listen(engine);
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(heard).toEqual([]);
