@@ -1,8 +1,12 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios } from '../scenarios/index.ts';
 import type { Scenario } from './engine/scenario.ts';
-import { createSimulator, type Simulator } from './http/app.ts';
+import { createSimulator, type RunningSimulator, type Simulator } from './http/app.ts';
+import { packageFileUrl } from './package-files.ts';
 import { loadScenarioFile } from './scenario-file.ts';
+import { runVerify } from './verify/command.ts';
+import { VERIFY_SKU } from './verify/verify.ts';
 
 const integer = (name: string, min: number, max: number) => (value: string): number => {
   const n = Number(value);
@@ -10,20 +14,43 @@ const integer = (name: string, min: number, max: number) => (value: string): num
   return n;
 };
 
-async function ownScenarios(program: Command, path: string): Promise<Scenario[]> {
+/** Errors of a command print the message, then that command's own help; exit code 1. */
+async function ownScenarios(command: Command, path: string): Promise<Scenario[]> {
   try {
     return await loadScenarioFile(path);
   } catch (error) {
-    return program.error(`Cannot load --scenario-file ${path}: ${(error as Error).message}`);
+    return command.error(`error: cannot load --scenario-file ${path}: ${(error as Error).message}`);
+  }
+}
+
+const packageVersion = (): string => (JSON.parse(readFileSync(packageFileUrl('package.json'), 'utf8')) as { version: string }).version;
+
+/** Why `serve` could not listen, in one line a user can act on. */
+export function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use: stop what uses it, or pick another port with --port (--port 0 takes any free port).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      return `--host ${host} does not resolve to an address (${error.code}): give a name or IP address of this machine, e.g. 127.0.0.1 or 0.0.0.0.`;
+    case 'EADDRNOTAVAIL':
+      return `--host ${host} is not an address of this machine (EADDRNOTAVAIL): give one it has, e.g. 127.0.0.1 or 0.0.0.0.`;
+    case 'EACCES':
+      return `no permission to listen on port ${port} of ${host} (EACCES): ports below 1024 need privileges; pick another with --port.`;
+    default:
+      return `cannot listen on ${host}:${port}: ${error.message}`;
   }
 }
 
 export function buildCli(): Command {
   const program = new Command('purple-dot-sim')
     .description('A stateful simulator of the Purple Dot pre-order API.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
 
-  program
+  const serve = program
     .command('serve')
     .description('serve the Purple Dot API and the /__sim control API')
     .option('--scenario <name>', `scenario of the default store (default: ${DEFAULT_SCENARIO}, or the first of --scenario-file)`)
@@ -31,22 +58,30 @@ export function buildCli(): Command {
     .option('--seed <n>', 'seed of the scenario data', integer('--seed', 0, 4_294_967_295), DEFAULT_SEED)
     .option('--port <n>', 'port to listen on', integer('--port', 0, 65_535), 4010)
     .option('--host <host>', 'host to bind', '127.0.0.1')
-    .option('--clock <mode>', 'system: follow the machine clock (real storefront tokens work); manual: start at the scenario time and move only through /__sim/clock', 'system')
-    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: string }) => {
-      const own = options.scenarioFile ? await ownScenarios(program, options.scenarioFile) : [];
+    .addOption(new Option('--clock <mode>', 'system: follow the machine clock (real storefront tokens work); manual: start at the scenario time and move only through /__sim/clock')
+      .choices(['system', 'manual']).default('system'))
+    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual' }) => {
+      const own = options.scenarioFile ? await ownScenarios(serve, options.scenarioFile) : [];
       const scenario = options.scenario ?? own[0]?.name ?? DEFAULT_SCENARIO;
       if (![...scenarios, ...own].some((s) => s.name === scenario)) {
-        program.error(`Unknown scenario "${scenario}". Run "purple-dot-sim scenarios" to list them.`);
+        serve.error(`error: unknown scenario "${scenario}". Run "purple-dot-sim scenarios" to list them.`);
       }
-      if (options.clock !== 'system' && options.clock !== 'manual') program.error('--clock must be "system" or "manual".');
       let simulator: Simulator | undefined;
       try {
-        simulator = createSimulator({ scenario, seed: options.seed, clock: options.clock as 'system' | 'manual', scenarios: own });
+        simulator = createSimulator({ scenario, seed: options.seed, clock: options.clock, scenarios: own });
       } catch (error) {
-        program.error(`Cannot start: ${(error as Error).message}`);
+        serve.error(`error: cannot start: ${(error as Error).message}`);
       }
       if (!simulator) return;
-      const running = await simulator.listen(options.port, options.host);
+      let running: RunningSimulator;
+      try {
+        running = await simulator.listen(options.port, options.host);
+      } catch (error) {
+        process.stderr.write(`purple-dot-sim: ${listenFailure(error as NodeJS.ErrnoException, options.host, options.port)}\n`);
+        simulator.engine.close();
+        // Nothing is served: no reason to wait for anything else to finish.
+        process.exit(1);
+      }
       const { public_api_key, private_access_token, shared_secret } = simulator.engine.defaultStore().credentials;
       process.stdout.write([
         `purple-dot-sim listening on ${running.url}`,
@@ -64,14 +99,38 @@ export function buildCli(): Command {
       process.once('SIGTERM', stop);
     });
 
-  program
+  const list = program
     .command('scenarios')
     .description('list the named scenarios')
     .option('--scenario-file <path>', 'also list the scenarios this module exports')
     .action(async (options: { scenarioFile?: string }) => {
-      const all = [...scenarios, ...(options.scenarioFile ? await ownScenarios(program, options.scenarioFile) : [])];
+      const all = [...scenarios, ...(options.scenarioFile ? await ownScenarios(list, options.scenarioFile) : [])];
       const width = Math.max(...all.map((s) => s.name.length));
       for (const s of all) process.stdout.write(`${s.name.padEnd(width)}  ${s.summary}\n`);
+    });
+
+  program
+    .command('verify')
+    .summary('check a server against the Purple Dot spec (exit code 0: all passed, 1: a violation, 2: bad input)')
+    .description('Checks a server (this simulator, a mock, or Purple Dot itself with your own credentials) against the Purple Dot '
+      + 'spec: every read operation, with IDs, handles, SKUs and emails found in its own answers, and a 401 without credentials. '
+      + 'Prints one row per check. Exit code 0 when every check passes (skipped ones included), 1 on any violation, 2 on bad input '
+      + 'or a server that does not answer.')
+    .option('--base-url <url>', 'the server to check, e.g. http://127.0.0.1:4010 (required)')
+    .option('--api-key <key>', 'the store\'s public API key; without it the public operations are skipped')
+    .option('--access-token <token>', 'the store\'s private access token; without it the private operations are skipped')
+    .option('--shared-secret <secret>', 'signs a shopper token for GET /api/v1/pre-orders; without it that check is skipped')
+    .option('--allow-writes', `also POST /admin/api/v1/inventory (0 units of ${VERIFY_SKU}, a SKU no product uses)`)
+    .option('--junit <file>', 'also write the results as JUnit XML to this file')
+    .option('--timeout <ms>', 'how long to wait for each answer', integer('--timeout', 1, 600_000), 10_000)
+    // Bad input to verify (an unknown option, a bad --timeout) exits 2, like a bad --base-url: 1 means a check failed.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .action(async (options: { baseUrl?: string; apiKey?: string; accessToken?: string; sharedSecret?: string; allowWrites?: boolean; junit?: string; timeout: number }) => {
+      const { code } = await runVerify({ ...options, baseUrl: options.baseUrl ?? '', timeoutMs: options.timeout }, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      });
+      process.exitCode = code;
     });
 
   return program;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +45,16 @@ async function serve(args: string[]): Promise<string> {
 
 afterEach(async () => {
   await Promise.all(children.splice(0).map(stopChild));
+});
+
+describe('purple-dot-sim', () => {
+  it('prints the version of the package with --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { code, stdout, stderr } = await output(run(['--version']));
+    expect(stderr).toBe('');
+    expect(stdout).toBe(`${version}\n`);
+    expect(code).toBe(0);
+  });
 });
 
 describe('purple-dot-sim scenarios', () => {
@@ -106,10 +117,42 @@ describe('purple-dot-sim serve', () => {
     expect(res.status).toBe(200);
   });
 
-  it('refuses an unknown scenario with a message and a non-zero exit', async () => {
-    const { code, stderr } = await output(run(['serve', '--scenario', 'no-such-thing']));
-    expect(code).not.toBe(0);
-    expect(stderr).toContain('no-such-thing');
+  it('refuses an unknown scenario with the message, then serve\'s own options, and exit code 1', async () => {
+    const { code, stdout, stderr } = await output(run(['serve', '--scenario', 'no-such-thing']));
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toBe('error: unknown scenario "no-such-thing". Run "purple-dot-sim scenarios" to list them.');
+    expect(stderr).toContain('Usage: purple-dot-sim serve [options]');
+    expect(stderr).toContain('--scenario-file <path>');
+    expect(code).toBe(1);
+  });
+
+  it('refuses an unknown --clock mode with the message, then serve\'s own options, and exit code 1', async () => {
+    const { code, stdout, stderr } = await output(run(['serve', '--clock', 'sometimes']));
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toBe("error: option '--clock <mode>' argument 'sometimes' is invalid. Allowed choices are system, manual.");
+    expect(stderr).toContain('Usage: purple-dot-sim serve [options]');
+    expect(code).toBe(1);
+  });
+
+  it('refuses a port already in use with one line on stderr, no stack trace, and exit code 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const { code, stdout, stderr } = await output(run(['serve', '--port', String(port)]));
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`purple-dot-sim: port ${port} on 127.0.0.1 is already in use: stop what uses it, or pick another port with --port (--port 0 takes any free port).\n`);
+      expect(code).toBe(1);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('refuses a --host that does not resolve with one line on stderr, no stack trace, and exit code 1', async () => {
+    const { code, stdout, stderr } = await output(run(['serve', '--port', '0', '--host', 'no-such-host.invalid']));
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^purple-dot-sim: --host no-such-host\.invalid does not resolve to an address \((ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)\): give a name or IP address of this machine, e\.g\. 127\.0\.0\.1 or 0\.0\.0\.0\.\n$/);
+    expect(code).toBe(1);
   });
 
   it('refuses a port that is not a number', async () => {
