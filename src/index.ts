@@ -18,3 +18,11 @@ export {
 export type { DomainEvent, DomainEventType } from './domain/events.ts';
 export { createClock, type Clock, type ClockMode } from './domain/clock.ts';
 export { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios } from '../scenarios/index.ts';
+export {
+  startSimulator, type ClockHandle, type FaultProfile, type FaultsHandle, type JournalHandle, type RequestMatch, type SimulatorHandle,
+  type StartOptions, type StoreOptions as StoreHandleOptions,
+} from './harness/start.ts';
+export { simulatorHooks, type SimulatorHooks } from './harness/hooks.ts';
+export type { FaultInput, FaultRule } from './engine/faults.ts';
+export type { FaultKind, JournalEntry, JournalFilter } from './engine/journal.ts';
+export { formatCoverage, type CoverageExpectation, type CoverageReport, type OperationCoverage } from './engine/coverage.ts';

@@ -5,6 +5,8 @@ export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+  /** How a fault wants the answer delivered: late, or lost after the operation ran. */
+  delivery?: { latencyMs: number; lose?: 'reset' | 'malformed' | 'timeout' };
 }
 
 const STATUS: Record<ErrorKind, number> = {

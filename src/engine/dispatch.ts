@@ -17,6 +17,9 @@ export type OperationId = keyof Operations;
 interface RequestCommon {
   /** Header names in any case; a body given in-process needs no `content-type`. */
   headers?: Record<string, string | string[] | undefined>;
+  /** The HTTP method and request path, for the journal and path-matched faults; the operation's own when left out. */
+  method?: string;
+  target?: string;
   /** The absolute URL of the request, from which the `Link` to the next page is made. */
   url?: string;
 }
@@ -88,6 +91,11 @@ function credentialsOf(op: SpecOperation): Route['credentials'] {
 
 let routes: Map<string, Route> | undefined;
 
+/** The operations of the Purple Dot contract: what faults and coverage are about. */
+export const PURPLE_DOT_OPERATIONS: readonly string[] = listOperations().filter((op) => op.spec === 'purpleDot').map((op) => op.operation.operationId);
+const purpleDotOperations = new Set(PURPLE_DOT_OPERATIONS);
+export const isPurpleDotOperation = (id: string): boolean => purpleDotOperations.has(id);
+
 /** Every operation of both specs, compiled once per process: routes hold no state. */
 export function routeTable(): Map<string, Route> {
   routes ??= new Map(listOperations().map((op) => {
@@ -142,6 +150,11 @@ const isJson = (contentType: string | undefined): boolean => {
 /** Checks what the store and time do not decide, in the order callers have always been told about it. */
 export function admitRequest(route: Route, request: ReceivedRequest, store: Store, now: Date): void {
   if (route.credentials === 'shopper') authenticateShopper(store.state, request.query ?? {}, now);
+  checkBody(route, request);
+}
+
+/** A body where the operation takes one, declared as JSON and readable as JSON. */
+export function checkBody(route: Route, request: ReceivedRequest): void {
   const contentType = request.headers['content-type'];
   // A body handed over in-process is JSON already; one over HTTP is only parsed when it says it is JSON.
   if (route.hasBody && (contentType === undefined ? request.body === undefined : !isJson(contentType))) {

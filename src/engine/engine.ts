@@ -5,8 +5,13 @@ import type { DomainEvent } from '../domain/events.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
 import { answerError, reporter, type Answer } from './answer.ts';
 import {
-  admitRequest, lowerCaseHeaders, nextLink, routeTable, storeFor, type AnswerOf, type EngineRequest, type OperationId, type RequestOf,
+  admitRequest, isPurpleDotOperation, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, type AnswerOf, type EngineRequest,
+  type OperationId, type ReceivedRequest, type RequestOf, type Route,
 } from './dispatch.ts';
+import { requestProblems } from './conformance.ts';
+import { createCoverage } from './coverage.ts';
+import { createFaultSet, faultAnswer, type FaultEffect } from './faults.ts';
+import { createJournal, keptResponse, redactHeaders, redactQuery, type Journal } from './journal.ts';
 import type { EngineContext, NewStore } from './handler.ts';
 import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
@@ -38,6 +43,8 @@ export interface EngineOptions {
   scenarios?: readonly Scenario[];
   /** The default store's credentials; the documented defaults unless given. */
   credentials?: Partial<Credentials>;
+  /** How many requests the journal keeps, newest last (default 10,000; 0 keeps none and skips the work). */
+  journalSize?: number;
   /** Where a bug (an answer 500) is reported; `console.error` unless given. */
   onBug?: (error: unknown) => void;
 }
@@ -60,6 +67,10 @@ export interface Engine {
   dispatchRaw(operationId: string, request?: EngineRequest): Answer;
   /** Hears every change of every store after it commits, in order; returns the unsubscribe function. */
   subscribe(listener: EngineListener): () => void;
+  /** Every request and its answer, newest last, bounded (see `journalSize`). */
+  readonly journal: Pick<Journal, 'capacity' | 'entries' | 'clear'>;
+  /** Journals a request no operation answers (the HTTP adapter's unknown paths). */
+  recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
   /** Stops the timers of scheduled launches and pauses for good; dispatch still answers. */
   close(): void;
 }
@@ -94,6 +105,9 @@ function checkNewStore(input: NewStore): Partial<Credentials> {
   return given;
 }
 
+/** Snapshots can be 150 MB: the journal notes the call, not the body. */
+const SNAPSHOTS = new Set(['exportSnapshot', 'exportSnapshotInStore', 'importSnapshot', 'importSnapshotInStore']);
+
 const generatedCredentials = (): Credentials => ({
   public_api_key: randomUUID(),
   private_access_token: `pd_sim_${randomBytes(24).toString('base64url')}`,
@@ -109,6 +123,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const clock = options.clock ?? 'manual';
   const clockMode: ClockMode = typeof clock === 'object' ? clock.mode : clock;
   const report = reporter(options.onBug);
+  const journal = createJournal(options.journalSize ?? 10_000);
   const stores: StoreRegistry = createStoreRegistry();
   const listeners = new Set<EngineListener>();
   let eventSeq = 0;
@@ -158,7 +173,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   });
 
   const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): HostedStore => {
-    const store = createStore({ id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed });
+    const store = createStore({
+      id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed,
+      faults: createFaultSet(isPurpleDotOperation), coverage: createCoverage(PURPLE_DOT_OPERATIONS),
+    });
     stores.add(store);
     storeCount += 1;
     emit(id, { type: 'store.created', at: store.clock.now().toISOString() });
@@ -166,19 +184,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return store;
   };
 
-  const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => {
-    const route = routeTable().get(operationId);
-    if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${operationId}`), report);
-    const received = { ...request, headers: lowerCaseHeaders(request.headers) };
-    let store: HostedStore | undefined;
-    let mark = 0;
+  /** Runs one operation for its store: tick, admit, validate, handle, announce. Throws refusals. */
+  const execute = (route: Route, request: EngineRequest, received: ReceivedRequest, store: HostedStore): Answer => {
+    const now = store.tick();
+    // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
+    flush(store);
+    const before = store.state;
+    const mark = before.outbox.length;
     try {
-      store = storeFor(route, received, stores, engine.defaultStore);
-      const now = store.tick();
-      // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
-      flush(store);
-      const before = store.state;
-      mark = before.outbox.length;
       admitRequest(route, received, store, now);
       const query: Record<string, unknown> = { ...request.query };
       const path: Record<string, unknown> = { ...request.path };
@@ -194,14 +207,79 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (link) headers.Link = link;
       return { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
     } catch (error) {
-      if (store) {
-        // A refused change changed nothing, so it announces nothing; a bug may have changed something, so
-        // whatever it recorded is announced.
-        if (error instanceof DomainError) store.state.outbox.length = mark;
-        else flush(store);
-      }
-      return answerError(error, report);
+      // A refused change changed nothing, so it announces nothing; a bug may have changed something, so
+      // whatever it recorded is announced.
+      if (error instanceof DomainError) before.outbox.length = mark;
+      else flush(store);
+      throw error;
     }
+  };
+
+  const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => {
+    const started = performance.now();
+    const route = routeTable().get(operationId);
+    if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${operationId}`), report);
+    const received: ReceivedRequest = { ...request, headers: lowerCaseHeaders(request.headers) };
+    const vendor = route.operation.spec === 'purpleDot';
+    let store: HostedStore | undefined;
+    let effect: FaultEffect | undefined;
+    let answer: Answer;
+    let executed = false;
+    try {
+      store = storeFor(route, received, stores, engine.defaultStore);
+      // Only the Purple Dot API is faulted: the control API is how a test steers, and must always answer.
+      effect = vendor ? store.faults.decide(operationId, request.method ?? route.operation.method.toUpperCase(), request.target ?? route.operation.path) : undefined;
+      if (effect?.status !== undefined) {
+        answer = faultAnswer(effect);
+      } else {
+        answer = execute(route, request, received, store);
+        executed = true;
+      }
+    } catch (error) {
+      answer = answerError(error, report);
+    }
+    if (effect) answer = { ...answer, delivery: { latencyMs: effect.latencyMs, lose: effect.lose } };
+    const succeeded = answer.status < 400 && effect?.status === undefined;
+    if (vendor || journal.capacity > 0) {
+      const problems = succeeded ? [] : requestProblems(route, received);
+      // Requests that named no store count for the default store, where an integrator looks first.
+      if (vendor) (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, answer.status, request.query ?? {}, problems.length === 0, effect?.kind);
+      if (journal.capacity > 0) {
+        journal.record({
+          at: new Date().toISOString(),
+          store: store?.id ?? null,
+          operationId,
+          method: request.method ?? route.operation.method.toUpperCase(),
+          path: request.target ?? route.operation.path,
+          query: redactQuery(request.query ?? {}),
+          headers: redactHeaders(request.headers ?? {}),
+          body: SNAPSHOTS.has(operationId) ? null : request.body ?? null,
+          status: answer.status,
+          response: SNAPSHOTS.has(operationId) ? null : keptResponse(answer.body),
+          durationMs: performance.now() - started + (effect?.latencyMs ?? 0),
+          conformed: problems.length === 0,
+          problems,
+          fault: effect ? { id: effect.rule.id, kind: effect.kind } : null,
+          executed,
+        });
+      }
+    }
+    return answer;
+  };
+
+  /** A request no operation answers (an unknown path), journaled for the store its credentials name. */
+  const recordUnrouted = (request: EngineRequest & { method: string; target: string }, answer: Answer): void => {
+    if (journal.capacity === 0) return;
+    const headers = lowerCaseHeaders(request.headers);
+    const key = request.query?.api_key;
+    const token = headers['x-purple-dot-access-token'];
+    const store = (typeof key === 'string' ? stores.byPublicKey(key) : undefined) ?? (token ? stores.byAccessToken(token) : undefined);
+    journal.record({
+      at: new Date().toISOString(), store: store?.id ?? null, operationId: null, method: request.method, path: request.target,
+      query: redactQuery(request.query ?? {}), headers: redactHeaders(request.headers ?? {}), body: request.body ?? null,
+      status: answer.status, response: answer.body, durationMs: 0, conformed: false,
+      problems: [{ field: 'path', problem: `no operation answers ${request.method} ${request.target}` }], fault: null, executed: false,
+    });
   };
 
   const engine: Engine & EngineContext = {
@@ -225,6 +303,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // The typed form is the raw one with the spec's types laid over it: the engine validates either way.
     dispatch: (operationId, request) => dispatchRaw(operationId, request as EngineRequest) as never,
     dispatchRaw,
+    journal,
+    recordUnrouted,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

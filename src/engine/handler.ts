@@ -1,4 +1,5 @@
 import type { StoreState } from '../domain/store.ts';
+import type { Journal } from './journal.ts';
 import type { Scenario } from './scenario.ts';
 import type { StoreRegistry } from './store-registry.ts';
 import type { Credentials, HostedStore } from './store.ts';
@@ -42,6 +43,7 @@ export interface NewStore {
 export interface EngineContext {
   readonly scenarios: readonly Scenario[];
   readonly stores: StoreRegistry;
+  readonly journal: Journal;
   defaultStore(): HostedStore;
   createStore(input: NewStore): HostedStore;
   deleteStore(id: string): HostedStore;

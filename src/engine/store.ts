@@ -3,6 +3,8 @@ import { DomainError } from '../domain/errors.ts';
 import { stateOf, type StoreState } from '../domain/store.ts';
 import type { StoreData } from '../domain/types.ts';
 import { applyDueTransitions } from '../domain/waitlists.ts';
+import type { CoverageRecorder } from './coverage.ts';
+import type { FaultSet } from './faults.ts';
 import { checkIntegrity, latestTime } from './integrity.ts';
 import { buildScenario, type Scenario } from './scenario.ts';
 
@@ -39,6 +41,10 @@ export interface Store {
  */
 export interface HostedStore extends Store {
   readonly clock: Clock;
+  /** Fault rules for this store's Purple Dot requests; kept across reset and load (they are the test's, not the state's). */
+  readonly faults: FaultSet;
+  /** What this store's requests met of the Purple Dot API. */
+  readonly coverage: CoverageRecorder;
   /** Applies what the clock has reached (scheduled launches and pauses) and returns the current time. */
   tick(): Date;
   load(name: string, seed: number): void;
@@ -56,6 +62,8 @@ export interface StoreOptions {
   credentials: Credentials;
   /** Resolves a scenario name; throws the refusal for an unknown one. */
   scenarioNamed(name: string): Scenario;
+  faults: FaultSet;
+  coverage: CoverageRecorder;
 }
 
 export function createStore(options: StoreOptions): HostedStore {
@@ -89,6 +97,8 @@ export function createStore(options: StoreOptions): HostedStore {
   return {
     id: options.id,
     credentials,
+    faults: options.faults,
+    coverage: options.coverage,
     get scenario() { return scenario; },
     get seed() { return seed; },
     get clock() { return clock; },

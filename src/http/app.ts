@@ -32,11 +32,30 @@ const jsonBody = express.json({ limit: '10mb', strict: false });
 // A snapshot of the large-catalogue scenario is about 150 MB.
 const snapshotBody = express.json({ limit: '1gb', strict: false });
 
-/** The one place an answer is written, errors included. */
+/** The one place an answer is written, errors included; a fault's delivery (late, or lost) is carried out here. */
 function writeAnswer(res: Response, answer: Answer): void {
-  res.status(answer.status);
-  for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
-  res.json(answer.body);
+  const { delivery } = answer;
+  if (delivery && delivery.latencyMs > 0) {
+    setTimeout(() => writeAnswer(res, { ...answer, delivery: { ...delivery, latencyMs: 0 } }), delivery.latencyMs);
+    return;
+  }
+  if (res.destroyed) return;
+  switch (delivery?.lose) {
+    case 'reset':
+      res.socket?.destroy();
+      return;
+    case 'malformed':
+      // A 200 whose JSON stops short, as a proxy cutting a response off would leave it.
+      res.status(200).type('application/json').end(JSON.stringify(answer.body).slice(0, 24));
+      return;
+    case 'timeout':
+      // No answer at all: the connection stays open until the client gives up (or the server closes).
+      return;
+    default:
+      res.status(answer.status);
+      for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
+      res.json(answer.body);
+  }
 }
 
 const decodable = (path: string): boolean => {
@@ -129,6 +148,8 @@ export function createApp(engine: Engine, onBug?: (error: unknown) => void): Exp
     app[route.operation.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
       readBody(route, req, res).then((bodyError) => {
         const request: EngineRequest = {
+          method: req.method,
+          target: req.path,
           query: req.query as Record<string, unknown>,
           path: req.params as Record<string, string>,
           headers: req.headers,
@@ -153,7 +174,11 @@ export function createApp(engine: Engine, onBug?: (error: unknown) => void): Exp
       const unanswered = error === undefined || error === null || error === 'router' || error === 'route';
       if (done && !(unanswered && OWN_PATHS.test(req.path))) return done(unanswered ? undefined : error);
       if (res.headersSent) return void res.destroy();
-      writeAnswer(res, unanswered ? unknownRoute(req) : callerError(error, report));
+      const answer = unanswered ? unknownRoute(req) : callerError(error, report);
+      if (unanswered) {
+        engine.recordUnrouted({ method: req.method, target: req.path, query: req.query as Record<string, unknown>, headers: req.headers }, answer);
+      }
+      writeAnswer(res, answer);
     });
   };
   return app;

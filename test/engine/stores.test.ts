@@ -48,7 +48,11 @@ const successOf = (op: ContractOperation): number => Number(op.statuses.find((s)
 
 const PURPLE_DOT_OPERATIONS = contractOperations.filter((o) => o.spec === 'purple-dot');
 const CONTROL_OPERATIONS = contractOperations.filter((o) => o.spec === 'simulator');
-const STORE_SCOPED = CONTROL_OPERATIONS.filter((o) => o.operationId.endsWith('InStore'));
+const SCOPED = CONTROL_OPERATIONS.filter((o) => o.operationId.endsWith('InStore'));
+/** The journal, faults and coverage of a store: compared with a twin's they differ by time and order, so test/engine/harness.test.ts proves their isolation. */
+const isHarness = (o: ContractOperation): boolean => (specOf(o).tags ?? []).includes('Harness');
+const STORE_SCOPED = SCOPED.filter((o) => !isHarness(o));
+const HARNESS_SCOPED = SCOPED.filter(isHarness);
 const SCOPE_PREFIX = '/__sim/stores/{storeId}';
 /** The `/__sim/…` copy of a store-scoped operation, which acts on the default store. */
 const unscopedOf = (op: ContractOperation): ContractOperation | undefined =>
@@ -647,10 +651,12 @@ describe('a store-scoped control operation acts on its store only (every …InSt
   });
 
   it('finds a store-scoped copy of every control operation but listScenarios and the Stores operations, each with an unscoped copy', () => {
-    const unscoped = CONTROL_OPERATIONS.filter((o) => !o.operationId.endsWith('InStore') && o.operationId !== 'listScenarios' && !(specOf(o).tags ?? []).includes('Stores'));
+    // The index, the scenarios and the Stores operations are about the whole simulator, not one store.
+    const engineWide = (o: ContractOperation): boolean => ['listScenarios', 'getIndex'].includes(o.operationId) || (specOf(o).tags ?? []).includes('Stores');
+    const unscoped = CONTROL_OPERATIONS.filter((o) => !o.operationId.endsWith('InStore') && !engineWide(o));
     expect(unscoped.length).toBeGreaterThan(0);
-    expect(STORE_SCOPED.map((o) => o.operationId).sort()).toEqual(unscoped.map((o) => `${o.operationId}InStore`).sort());
-    for (const op of STORE_SCOPED) {
+    expect([...STORE_SCOPED, ...HARNESS_SCOPED].map((o) => o.operationId).sort()).toEqual(unscoped.map((o) => `${o.operationId}InStore`).sort());
+    for (const op of [...STORE_SCOPED, ...HARNESS_SCOPED]) {
       expect(op.template.startsWith(`${SCOPE_PREFIX}/`)).toBe(true);
       expect(unscopedOf(op)?.template).toBe(op.template.replace(SCOPE_PREFIX, '/__sim'));
       expect(parametersOf(op).map((p) => p.name)).toContain('storeId');

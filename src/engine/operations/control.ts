@@ -1,4 +1,8 @@
-import type { operations } from '../../../generated/simulator.ts';
+import { readFileSync } from 'node:fs';
+import type { components, operations } from '../../../generated/simulator.ts';
+import { packageFileUrl } from '../../package-files.ts';
+import { DEFAULT_STORE_ID } from '../defaults.ts';
+import { FAULT_PROFILES } from '../faults.ts';
 import { setOwnStock } from '../../domain/catalogue.ts';
 import { runPendingExports } from '../../domain/exports.ts';
 import { voidFulfillmentOrder } from '../../domain/fulfillment.ts';
@@ -9,6 +13,14 @@ import { createWaitlist } from '../../domain/waitlists.ts';
 import type { BodyOf, Handler, Handlers, PathOf, QueryOf, Success } from '../handler.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
 import type { HostedStore } from '../store.ts';
+
+/** The default store also owns the requests that named no store (a wrong credential lands there). */
+const ownsEntry = (store: HostedStore, entryStore: string | null): boolean => entryStore === store.id || (store.id === DEFAULT_STORE_ID && entryStore === null);
+
+type JournalEntryData = components['schemas']['JournalEntry'];
+
+let version: string | undefined;
+const packageVersion = (): string => (version ??= (JSON.parse(readFileSync(packageFileUrl('package.json'), 'utf8')) as { version: string }).version);
 
 const clockOf = (store: HostedStore) => ({ now: store.clock.now().toISOString(), mode: store.clock.mode });
 
@@ -32,7 +44,34 @@ const storeHandlers: Handlers<StoreOperations> = {
   // The store its `storeId` names is the store these act on (see dispatch.ts).
   getStore: ({ store }) => ({ status: 200, data: presentStore(store) }),
   deleteStore: ({ engine, store }) => ({ status: 200, data: presentStore(engine.deleteStore(store.id)) }),
+  getIndex: ({ engine }) => ({
+    status: 200,
+    data: {
+      name: 'purple-dot-sim',
+      version: packageVersion(),
+      stores: engine.stores.list().length,
+      links: {
+        status: '/__sim/status', stores: '/__sim/stores', scenarios: '/__sim/scenarios', journal: '/__sim/journal', faults: '/__sim/faults', coverage: '/__sim/coverage',
+      },
+    },
+  }),
   getStatus: ({ store }) => status(store),
+  getJournal: ({ engine, store, query }) => {
+    const { limit = 100, ...filter } = query;
+    const entries = engine.journal.entries(filter).filter((entry) => ownsEntry(store, entry.store));
+    return { status: 200, data: entries.slice(-limit) as JournalEntryData[] };
+  },
+  clearJournal: ({ engine, store }) => {
+    let cleared = engine.journal.clear(store.id);
+    if (store.id === DEFAULT_STORE_ID) cleared += engine.journal.clear(null);
+    return { status: 200, data: { cleared } };
+  },
+  listFaults: ({ store }) => ({ status: 200, data: store.faults.list() }),
+  addFault: ({ store, body }) => ({ status: 201, data: store.faults.add(body) }),
+  clearFaults: ({ store }) => ({ status: 200, data: { cleared: store.faults.clear() } }),
+  removeFault: ({ store, path }) => ({ status: 200, data: store.faults.remove(path.faultId) }),
+  applyFaultProfile: ({ store, path }) => ({ status: 201, data: FAULT_PROFILES[path.profile].map((rule) => store.faults.add(rule)) }),
+  getCoverage: ({ store }) => ({ status: 200, data: store.coverage.report() }),
   reset: ({ store }) => {
     store.reset();
     return status(store);
@@ -127,4 +166,12 @@ export const controlHandlers: Handlers<operations> = {
   advanceClockInStore: inStore<Ops['advanceClock'], Ops['advanceClockInStore']>(storeHandlers.advanceClock, true),
   runExportsInStore: inStore<Ops['runExports'], Ops['runExportsInStore']>(storeHandlers.runExports, true),
   voidFulfillmentOrderInStore: inStore<Ops['voidFulfillmentOrder'], Ops['voidFulfillmentOrderInStore']>(storeHandlers.voidFulfillmentOrder, true),
+  getJournalInStore: inStore<Ops['getJournal'], Ops['getJournalInStore']>(storeHandlers.getJournal, true),
+  clearJournalInStore: inStore<Ops['clearJournal'], Ops['clearJournalInStore']>(storeHandlers.clearJournal, true),
+  listFaultsInStore: inStore<Ops['listFaults'], Ops['listFaultsInStore']>(storeHandlers.listFaults, true),
+  addFaultInStore: inStore<Ops['addFault'], Ops['addFaultInStore']>(storeHandlers.addFault, true),
+  clearFaultsInStore: inStore<Ops['clearFaults'], Ops['clearFaultsInStore']>(storeHandlers.clearFaults, true),
+  removeFaultInStore: inStore<Ops['removeFault'], Ops['removeFaultInStore']>(storeHandlers.removeFault, true),
+  applyFaultProfileInStore: inStore<Ops['applyFaultProfile'], Ops['applyFaultProfileInStore']>(storeHandlers.applyFaultProfile, true),
+  getCoverageInStore: inStore<Ops['getCoverage'], Ops['getCoverageInStore']>(storeHandlers.getCoverage, true),
 };
