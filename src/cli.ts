@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios } from '../scenarios/index.ts';
 import type { Scenario } from './engine/scenario.ts';
+import { FAULT_PROFILES } from './engine/faults.ts';
 import { createSimulator, type RunningSimulator, type Simulator } from './http/app.ts';
+import { createRequestLog, LOG_LEVELS, type LogLevel } from './http/request-log.ts';
 import { packageFileUrl } from './package-files.ts';
 import { loadScenarioFile } from './scenario-file.ts';
 import { runVerify } from './verify/command.ts';
@@ -44,6 +46,26 @@ export function listenFailure(error: NodeJS.ErrnoException, host: string, port: 
   }
 }
 
+/** Applies `--faults` to the default store through the control API, so the rules are checked as any other; returns why not. */
+function applyFaults(simulator: Simulator, value: string): string | undefined {
+  const engine = simulator.engine;
+  const refusal = (answer: { status: number; body: unknown }): string | undefined =>
+    answer.status >= 400 ? (answer.body as { error: { message: string } }).error.message : undefined;
+  if (Object.hasOwn(FAULT_PROFILES, value)) return refusal(engine.dispatchRaw('applyFaultProfile', { path: { profile: value } }));
+  let rules: unknown;
+  try {
+    rules = JSON.parse(readFileSync(value, 'utf8'));
+  } catch (error) {
+    return `not a profile (${Object.keys(FAULT_PROFILES).join(', ')}) nor a readable JSON file: ${(error as Error).message}`;
+  }
+  if (!Array.isArray(rules)) return 'the file must hold a JSON array of fault rules';
+  for (const [i, rule] of rules.entries()) {
+    const why = refusal(engine.dispatchRaw('addFault', { body: rule }));
+    if (why) return `rule ${i}: ${why}`;
+  }
+  return undefined;
+}
+
 export function buildCli(): Command {
   const program = new Command('purple-dot-sim')
     .description('A stateful simulator of the Purple Dot pre-order API.')
@@ -60,7 +82,11 @@ export function buildCli(): Command {
     .option('--host <host>', 'host to bind', '127.0.0.1')
     .addOption(new Option('--clock <mode>', 'system: follow the machine clock (real storefront tokens work); manual: start at the scenario time and move only through /__sim/clock')
       .choices(['system', 'manual']).default('system'))
-    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual' }) => {
+    .option('--faults <profile-or-file>', `fault rules for the default store from the start: a profile (${Object.keys(FAULT_PROFILES).join(', ')}) or a JSON file holding an array of rules`)
+    .option('--journal-size <n>', 'requests the journal keeps (GET /__sim/journal); 0 keeps none', integer('--journal-size', 0, 1_000_000), 10_000)
+    .addOption(new Option('--log-level <level>', 'info: one line per request; warn: only requests that broke the contract, faults and 5xx; silent: none')
+      .choices([...LOG_LEVELS]).default('info'))
+    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; logLevel: LogLevel }) => {
       const own = options.scenarioFile ? await ownScenarios(serve, options.scenarioFile) : [];
       const scenario = options.scenario ?? own[0]?.name ?? DEFAULT_SCENARIO;
       if (![...scenarios, ...own].some((s) => s.name === scenario)) {
@@ -68,11 +94,18 @@ export function buildCli(): Command {
       }
       let simulator: Simulator | undefined;
       try {
-        simulator = createSimulator({ scenario, seed: options.seed, clock: options.clock, scenarios: own });
+        simulator = createSimulator({
+          scenario, seed: options.seed, clock: options.clock, scenarios: own, journalSize: options.journalSize,
+          onRequest: createRequestLog(options.logLevel, (text) => process.stdout.write(text)),
+        });
       } catch (error) {
         serve.error(`error: cannot start: ${(error as Error).message}`);
       }
       if (!simulator) return;
+      if (options.faults) {
+        const refused = applyFaults(simulator, options.faults);
+        if (refused) serve.error(`error: --faults ${options.faults}: ${refused}`);
+      }
       let running: RunningSimulator;
       try {
         running = await simulator.listen(options.port, options.host);

@@ -11,7 +11,7 @@ import {
 import { requestProblems } from './conformance.ts';
 import { createCoverage } from './coverage.ts';
 import { createFaultSet, faultAnswer, type FaultEffect } from './faults.ts';
-import { createJournal, keptResponse, redactHeaders, redactQuery, type Journal } from './journal.ts';
+import { createJournal, keptResponse, redactHeaders, redactQuery, type Journal, type JournalEntry } from './journal.ts';
 import type { EngineContext, NewStore } from './handler.ts';
 import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
@@ -45,6 +45,8 @@ export interface EngineOptions {
   credentials?: Partial<Credentials>;
   /** How many requests the journal keeps, newest last (default 10,000; 0 keeps none and skips the work). */
   journalSize?: number;
+  /** Hears each request once answered, as its journal entry (e.g. a request log); called even with journalSize 0. */
+  onRequest?: (entry: JournalEntry) => void;
   /** Where a bug (an answer 500) is reported; `console.error` unless given. */
   onBug?: (error: unknown) => void;
 }
@@ -124,6 +126,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const clockMode: ClockMode = typeof clock === 'object' ? clock.mode : clock;
   const report = reporter(options.onBug);
   const journal = createJournal(options.journalSize ?? 10_000);
+  const onRequest = options.onRequest;
+  /** Whether anyone reads what requests were: the journal, or a listener such as the request log. */
+  const observed = journal.capacity > 0 || onRequest !== undefined;
+  const observe = (entry: Omit<JournalEntry, 'seq'>): void => {
+    const recorded = journal.record(entry);
+    if (!onRequest) return;
+    try {
+      onRequest(recorded);
+    } catch (error) {
+      report(error);
+    }
+  };
   const stores: StoreRegistry = createStoreRegistry();
   const listeners = new Set<EngineListener>();
   let eventSeq = 0;
@@ -240,12 +254,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     if (effect) answer = { ...answer, delivery: { latencyMs: effect.latencyMs, lose: effect.lose } };
     const succeeded = answer.status < 400 && effect?.status === undefined;
-    if (vendor || journal.capacity > 0) {
+    if (vendor || observed) {
       const problems = succeeded ? [] : requestProblems(route, received);
       // Requests that named no store count for the default store, where an integrator looks first.
       if (vendor) (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, answer.status, request.query ?? {}, problems.length === 0, effect?.kind);
-      if (journal.capacity > 0) {
-        journal.record({
+      if (observed) {
+        observe({
           at: new Date().toISOString(),
           store: store?.id ?? null,
           operationId,
@@ -269,12 +283,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   /** A request no operation answers (an unknown path), journaled for the store its credentials name. */
   const recordUnrouted = (request: EngineRequest & { method: string; target: string }, answer: Answer): void => {
-    if (journal.capacity === 0) return;
+    if (!observed) return;
     const headers = lowerCaseHeaders(request.headers);
     const key = request.query?.api_key;
     const token = headers['x-purple-dot-access-token'];
     const store = (typeof key === 'string' ? stores.byPublicKey(key) : undefined) ?? (token ? stores.byAccessToken(token) : undefined);
-    journal.record({
+    observe({
       at: new Date().toISOString(), store: store?.id ?? null, operationId: null, method: request.method, path: request.target,
       query: redactQuery(request.query ?? {}), headers: redactHeaders(request.headers ?? {}), body: request.body ?? null,
       status: answer.status, response: answer.body, durationMs: 0, conformed: false,

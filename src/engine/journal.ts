@@ -40,7 +40,8 @@ export interface JournalFilter {
 /** The requests of one engine, newest last, at most `capacity` of them: the oldest give way. */
 export interface Journal {
   readonly capacity: number;
-  record(entry: Omit<JournalEntry, 'seq'>): JournalEntry | undefined;
+  /** Numbers the entry and keeps it (unless the capacity is 0); returns it either way. */
+  record(entry: Omit<JournalEntry, 'seq'>): JournalEntry;
   entries(filter?: JournalFilter): JournalEntry[];
   /** Forgets the entries of one store (or, without a store, every entry); returns how many went. */
   clear(store?: string | null): number;
@@ -116,11 +117,11 @@ export function createJournal(capacity = 10_000): Journal {
     capacity,
     record(entry) {
       seq += 1;
-      if (capacity === 0) return undefined;
-      const kept = { seq, ...entry };
-      ring[next] = kept;
+      const numbered = { seq, ...entry };
+      if (capacity === 0) return numbered;
+      ring[next] = numbered;
       next = (next + 1) % capacity;
-      return kept;
+      return numbered;
     },
     entries: (filter = {}) => inOrder().filter((entry) => matches(entry, filter)),
     clear(store) {

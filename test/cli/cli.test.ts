@@ -204,3 +204,80 @@ describe('purple-dot-sim serve --scenario-file', () => {
     expect(stderr).toContain('exports no scenario');
   });
 });
+
+describe('purple-dot-sim serve, as a tool to run and watch', () => {
+  /** Starts `serve` and collects everything it prints after the banner. */
+  async function serveWithOutput(args: string[]): Promise<{ url: string; printed: () => string }> {
+    const child = run(['serve', '--port', '0', ...args]);
+    child.stderr!.resume();
+    let text = '';
+    child.stdout!.on('data', (d) => (text += d));
+    while (!text.includes('control API')) await once(child.stdout!, 'data');
+    const url = /listening on (http:\/\/\S+)/.exec(text)![1]!;
+    return { url, printed: () => text.slice(text.indexOf('control API')) };
+  }
+  const waitFor = async (condition: () => boolean): Promise<void> => {
+    for (let i = 0; i < 100 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
+  it('answers the control API URL its banner prints', async () => {
+    const { url } = await serveWithOutput([]);
+    const index = await fetch(`${url}/__sim`);
+    expect(index.status).toBe(200);
+    expect((await index.json()).data).toMatchObject({ name: 'purple-dot-sim', links: { journal: '/__sim/journal' } });
+  });
+
+  it('logs one line per request, marking the one that broke the contract', async () => {
+    const { url, printed } = await serveWithOutput([]);
+    await fetch(`${url}/admin/api/v1/pre-orders?limit=2`, { headers: { 'X-Purple-Dot-Access-Token': credentials.private_access_token } });
+    await fetch(`${url}/admin/api/v1/pre-orders?limit=0`, { headers: { 'X-Purple-Dot-Access-Token': credentials.private_access_token } });
+    await waitFor(() => printed().includes('limit: must be'));
+    const lines = printed().split('\n').filter((line) => line.startsWith('GET /admin'));
+    expect(lines[0]).toMatch(/^GET \/admin\/api\/v1\/pre-orders 200 \d+\.\dms listPreOrders$/);
+    expect(lines[1]).toMatch(/^GET \/admin\/api\/v1\/pre-orders 400 \d+\.\dms listPreOrders {2}✗ limit: must be >= 1$/);
+  });
+
+  it('logs only what deserves a look with --log-level warn, and nothing with silent', async () => {
+    const warn = await serveWithOutput(['--log-level', 'warn']);
+    const quiet = await serveWithOutput(['--log-level', 'silent']);
+    for (const { url } of [warn, quiet]) {
+      await fetch(`${url}/api/v1/waitlists?api_key=${credentials.public_api_key}`);
+      await fetch(`${url}/api/v1/waitlists`);
+    }
+    await waitFor(() => warn.printed().includes('401'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(warn.printed()).not.toMatch(/waitlists 200/);
+    expect(warn.printed()).toMatch(/GET \/api\/v1\/waitlists 401 .*✗ api_key: is required/);
+    expect(quiet.printed()).not.toMatch(/GET /);
+  });
+
+  it('starts with the faults of a named profile, or of a JSON file of rules', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pds-faults-'));
+    try {
+      const file = join(folder, 'faults.json');
+      writeFileSync(file, JSON.stringify([{ operationId: 'listOpenWaitlists', status: 503, times: 1 }]));
+      const fromFile = await serveWithOutput(['--faults', file]);
+      const waitlists = `/api/v1/waitlists?api_key=${credentials.public_api_key}`;
+      expect((await fetch(`${fromFile.url}${waitlists}`)).status).toBe(503);
+      expect((await fetch(`${fromFile.url}${waitlists}`)).status).toBe(200);
+      const profile = await serveWithOutput(['--faults', 'launch-day']);
+      const rules = (await (await fetch(`${profile.url}/__sim/faults`)).json()).data;
+      expect(rules.map((r: { status?: number; kind?: string }) => r.status ?? r.kind ?? 'latency')).toEqual(['latency', 503, 429]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --faults rule the control API would refuse, naming the rule and the field', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pds-faults-'));
+    try {
+      const file = join(folder, 'faults.json');
+      writeFileSync(file, JSON.stringify([{ status: 503 }, { operationId: 'listEverything', status: 500 }]));
+      const { code, stderr } = await output(run(['serve', '--port', '0', '--faults', file]));
+      expect(code).toBe(1);
+      expect(stderr).toContain('rule 1: operationId: no Purple Dot operation listEverything');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
