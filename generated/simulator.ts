@@ -1344,10 +1344,10 @@ export interface components {
             /** @description The status answered. */
             status: number;
             /**
-             * @description The JSON answer body. A list longer than 20 items, `data` itself or a list directly inside `data`,
-             *     keeps only its first 20, and the body then gains `truncated`, an object of each cut list's name
+             * @description The JSON answer body. A list longer than 10 items, `data` itself or a list directly inside `data`,
+             *     keeps only its first 10, and the body then gains `truncated`, an object of each cut list's name
              *     (`data` for `data` itself) → its full length (simulator design: a journal of thousands of full
-             *     pages would hold gigabytes). Null for snapshot imports and exports. When a fault lost the answer
+             *     pages would hold gigabytes; with pages of 50 a full journal of 10,000 entries holds about 55 MB). Null for snapshot imports and exports. When a fault lost the answer
              *     (`reset`, `malformed`, `timeout`), the answer the operation gave, which the client did not get.
              */
             response: unknown;

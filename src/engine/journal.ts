@@ -51,7 +51,7 @@ const REDACTED = '[redacted]';
 const SECRET_HEADERS = new Set(['x-purple-dot-access-token', 'authorization', 'cookie', 'proxy-authorization']);
 const SECRET_QUERY = new Set(['token']);
 /** Items of a list an entry keeps: a page of 200 pre-orders, kept 10,000 times, would be gigabytes. */
-export const KEPT_LIST_ITEMS = 20;
+export const KEPT_LIST_ITEMS = 10;
 
 export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const shown: Record<string, string> = {};
