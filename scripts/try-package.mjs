@@ -2,20 +2,26 @@
 /**
  * Tries the package the way a new user gets it: `npm pack`, install the tarball into an empty folder (from the
  * local npm cache), then use it from plain Node (import and require), from a vitest test, through the CLI and
- * from TypeScript under both common module settings. One line per check, then "N passed, N failed".
+ * from TypeScript under both common module settings; then run the README's "Test your integration" examples
+ * (examples/readme/) as they are: the vitest ones in that folder, the Jest one in a project of its own with
+ * Jest and no vitest, through its own `npm test`. One line per check, then "N passed, N failed".
  *
  *   node scripts/try-package.mjs [--keep]     (npm run try:package)
  *
  * The temporary folder is deleted afterwards unless a check failed or --keep is given.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The README's examples, run as they are. */
+const EXAMPLES = join(ROOT, 'examples', 'readme');
+/** The Jest the README's Jest example is tried with (the npm registry's latest when it was written). */
+const JEST_VERSION = '30.5.2';
 const keep = process.argv.includes('--keep');
 const started = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'purple-dot-sim-try-'));
@@ -55,10 +61,13 @@ function killGroup(child, signal) {
   }
 }
 
+/** The text without terminal colours. */
+const plain = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
+
 /** Fails with the command line and its output unless it exited 0. */
 async function ok(command, args, options) {
   const result = await run(command, args, options);
-  if (result.code !== 0) throw new Error(`${[command, ...args].join(' ')} exited with ${result.code ?? result.signal}\n${result.output}`);
+  if (result.code !== 0) throw new Error(`${[command, ...args].join(' ')} exited with ${result.code ?? result.signal}\n${plain(result.output)}`);
   return result.output;
 }
 
@@ -94,6 +103,15 @@ function freePort() {
 }
 
 const write = (file, text) => writeFileSync(join(app, file), text.replace(/^\n/, ''));
+
+/** Copies the files of one examples/readme/ folder into `to` (made if missing); returns their names. */
+function copyExamples(folder, to) {
+  mkdirSync(to, { recursive: true });
+  const names = readdirSync(join(EXAMPLES, folder), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  if (names.length === 0) throw new Error(`no files in examples/readme/${folder}`);
+  for (const name of names) copyFileSync(join(EXAMPLES, folder, name), join(to, name));
+  return names;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -215,6 +233,35 @@ it('answers the control API', async () => {
   return summary[1].trim();
 });
 
+await check("vitest: the README's examples (examples/readme/vitest), a store per test from 'purple-dot-sim/vitest'", async () => {
+  const names = copyExamples('vitest', join(app, 'readme-vitest'));
+  const files = names.filter((name) => /\.test\.[cm]?[jt]s$/.test(name));
+  // The README promises a test of at most 20 lines from zero to a passing assertion.
+  const lines = readFileSync(join(EXAMPLES, 'vitest', 'pd.test.ts'), 'utf8').trimEnd().split('\n').length;
+  if (lines > 20) throw new Error(`examples/readme/vitest/pd.test.ts has ${lines} lines; the README shows it as at most 20`);
+  const out = plain(await ok(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--dir', 'readme-vitest', '--reporter=default'], { timeout: 120_000 }));
+  const testFiles = /Test Files\s+(.*)/.exec(out)?.[1] ?? '';
+  const tests = /Tests\s+(.*)/.exec(out)?.[1] ?? '';
+  if (!new RegExp(`^${files.length} passed \\(${files.length}\\)`).test(testFiles.trim()) || !/passed/.test(tests) || /failed|skipped|todo/.test(tests)) {
+    throw new Error(`expected ${files.length} test files (${files.join(', ')}) to pass:\n${out}`);
+  }
+  return `${files.join(', ')}: ${tests.trim()}; pd.test.ts is ${lines} lines`;
+});
+
+await check(`jest ${JEST_VERSION}: the README's Jest example (examples/readme/jest) through its npm test, in a project without vitest`, async () => {
+  if (!tarball) throw new Error('no tarball');
+  const project = join(work, 'jest-app');
+  const names = copyExamples('jest', project);
+  if (!names.includes('package.json')) throw new Error('examples/readme/jest has no package.json (its "test" script is the documented command)');
+  await ok('npm', ['install', '-D', tarball, `jest@${JEST_VERSION}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, timeout: 300_000 });
+  if (existsSync(join(project, 'node_modules', 'vitest'))) throw new Error('vitest was installed: the package must not need it outside purple-dot-sim/vitest');
+  const script = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).scripts?.test;
+  const out = plain(await ok('npm', ['test'], { cwd: project, timeout: 120_000 }));
+  const tests = /^Tests:\s+(.*)$/m.exec(out)?.[1] ?? '';
+  if (!/\d+ passed/.test(tests) || /failed|skipped|todo/.test(tests)) throw new Error(`expected the Jest tests to pass:\n${out}`);
+  return `${tests.trim()}; npm test runs: ${script}`;
+});
+
 await check('npx purple-dot-sim serve --port <free port>, GET /__sim/status, SIGTERM', async () => {
   const port = await freePort();
   const child = spawn('npx', ['--no-install', 'purple-dot-sim', 'serve', '--port', String(port)], { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -282,12 +329,16 @@ for (const [label, module, moduleResolution] of [
 ]) {
   await check(`tsc --noEmit, strict, skipLibCheck: false, module ${module} / moduleResolution ${moduleResolution}`, async () => {
     if (!existsSync(join(app, 'usage.ts'))) write('usage.ts', usage);
+    // The README's vitest examples too, once copied: what an integrator pastes must type-check.
+    const examples = existsSync(join(app, 'readme-vitest'))
+      ? readdirSync(join(app, 'readme-vitest')).filter((name) => /\.[cm]?ts$/.test(name)).map((name) => `readme-vitest/${name}`)
+      : [];
     write(`tsconfig.${label}.json`, JSON.stringify({
       compilerOptions: { target: 'es2022', module, moduleResolution, strict: true, skipLibCheck: false, noEmit: true },
-      files: ['usage.ts'],
+      files: ['usage.ts', ...examples],
     }, null, 2));
     await ok(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${label}.json`], { timeout: 120_000 });
-    return 'no errors';
+    return `no errors in usage.ts${examples.length ? ` and ${examples.join(', ')}` : ''}`;
   });
 }
 
