@@ -401,9 +401,9 @@ export interface paths {
         /**
          * The requests the default store was sent, and their answers
          * @description The journal's entries, oldest first: the newest `limit` entries that pass every filter given
-         *     (simulator design). Every request is journaled, to the Purple Dot API and to the control API alike
-         *     (so a read of the journal shows earlier reads; filter by `operationId` or `path` to leave them out),
-         *     and so is a request no operation answers (`operationId` null). The default store's journal also shows
+         *     (simulator design). Every request is journaled, to the Purple Dot API and to the control API alike,
+         *     except reads and clears of the journal itself (they would only crowd it), and so is a request no
+         *     operation answers (`operationId` null). The default store's journal also shows
          *     the requests that named no store (their `store` is null); a store's own journal (`getJournalInStore`)
          *     shows only its requests.
          *
@@ -1368,8 +1368,9 @@ export interface components {
                 kind: components["schemas"]["FaultKind"];
             } | null;
             /**
-             * @description Whether the operation ran. False when a status fault answered in its place; true when a `reset`,
-             *     `malformed` or `timeout` fault lost the answer of an operation that ran. So a faulted write either
+             * @description Whether the operation ran to completion. False when a status fault answered in its place, and when
+             *     the request was refused (a 4xx: nothing changed); true when a `reset`, `malformed` or `timeout`
+             *     fault lost the answer of an operation that ran. So a faulted write either
              *     happened or did not, and the journal says which (simulator design).
              */
             executed: boolean;

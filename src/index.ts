@@ -26,3 +26,4 @@ export { simulatorHooks, type SimulatorHooks } from './harness/hooks.ts';
 export type { FaultInput, FaultRule } from './engine/faults.ts';
 export type { FaultKind, JournalEntry, JournalFilter } from './engine/journal.ts';
 export { formatCoverage, type CoverageExpectation, type CoverageReport, type OperationCoverage } from './engine/coverage.ts';
+export type * from './schemas.ts';

@@ -107,6 +107,9 @@ function checkNewStore(input: NewStore): Partial<Credentials> {
   return given;
 }
 
+/** Reading or clearing the journal is not worth journaling: it would only crowd out the requests under test. */
+const JOURNAL_OPERATIONS = new Set(['getJournal', 'getJournalInStore', 'clearJournal', 'clearJournalInStore']);
+
 /** Snapshots can be 150 MB: the journal notes the call, not the body. */
 const SNAPSHOTS = new Set(['exportSnapshot', 'exportSnapshotInStore', 'importSnapshot', 'importSnapshotInStore']);
 
@@ -253,12 +256,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
       answer = answerError(error, report);
     }
     if (effect) answer = { ...answer, delivery: { latencyMs: effect.latencyMs, lose: effect.lose } };
+    // The server's time is the store's: a connector that keeps its high-water mark from `Date` stays in step
+    // with a manual clock too.
+    if (store) answer = { ...answer, headers: { ...answer.headers, Date: store.clock.now().toUTCString() } };
     const succeeded = answer.status < 400 && effect?.status === undefined;
     if (vendor || observed) {
       const problems = succeeded ? [] : requestProblems(route, received);
       // Requests that named no store count for the default store, where an integrator looks first.
       if (vendor) (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, answer.status, request.query ?? {}, problems.length === 0, effect?.kind);
-      if (observed) {
+      if (observed && !JOURNAL_OPERATIONS.has(operationId)) {
         observe({
           at: new Date().toISOString(),
           store: store?.id ?? null,

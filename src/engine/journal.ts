@@ -24,7 +24,7 @@ export interface JournalEntry {
   conformed: boolean;
   problems: ErrorDetail[];
   fault: { id: string; kind: FaultKind } | null;
-  /** Whether the operation ran: false when a fault answered in its place. */
+  /** Whether the operation ran to completion: false when a fault answered in its place or the request was refused. */
   executed: boolean;
 }
 

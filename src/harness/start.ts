@@ -30,14 +30,16 @@ export interface StoreOptions {
 
 /** What a test expects of the requests its integration sent; every field left out matches anything. */
 export interface RequestMatch extends Omit<JournalFilter, 'store'> {
-  /** The query had at least these parameters with these values. */
+  /** The query had at least these parameters with these values (numbers and booleans match their text). */
   query?: Record<string, unknown>;
-  /** The body had at least these fields with these values (nested objects compared as a whole). */
+  /** The body had at least these fields with these values; nested objects match partly too, arrays item by item. */
   body?: Record<string, unknown>;
+  /** Which requests: the Purple Dot API (default), the control API under `/__sim`, or both. */
+  api?: 'purple-dot' | 'control' | 'all';
 }
 
 export interface JournalHandle {
-  /** This store's requests, oldest first. */
+  /** This store's requests to the Purple Dot API (see `api` for the control API), oldest first. */
   entries(filter?: RequestMatch): JournalEntry[];
   count(filter?: RequestMatch): number;
   /** Throws, listing what was sent, unless exactly `times` requests (at least one when left out) match. */
@@ -107,9 +109,21 @@ function storeControlClient(baseUrl: string, store: string): ControlClient {
   return client;
 }
 
-const contains = (actual: unknown, expected: Record<string, unknown>): boolean =>
-  actual !== null && typeof actual === 'object'
-  && Object.entries(expected).every(([key, value]) => isDeepStrictEqual((actual as Record<string, unknown>)[key], value));
+/** Whether `actual` has what `expected` asks: objects partly, arrays item by item, anything else exactly. */
+function contains(actual: unknown, expected: unknown): boolean {
+  if (Array.isArray(expected)) return Array.isArray(actual) && actual.length === expected.length && expected.every((item, i) => contains(actual[i], item));
+  if (expected !== null && typeof expected === 'object') {
+    return actual !== null && typeof actual === 'object' && !Array.isArray(actual)
+      && Object.entries(expected).every(([key, value]) => contains((actual as Record<string, unknown>)[key], value));
+  }
+  return isDeepStrictEqual(actual, expected);
+}
+
+/** Query values arrive as text: a number or boolean a test expects matches its text. */
+const asQuery = (expected: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'boolean' ? String(value) : value]));
+
+const isControl = (entry: JournalEntry): boolean => entry.path === '/__sim' || entry.path.startsWith('/__sim/');
 
 const describeEntry = (e: JournalEntry): string =>
   `  #${e.seq} ${e.method} ${e.path}${Object.keys(e.query).length ? `?${new URLSearchParams(e.query as Record<string, string>)}` : ''} → ${e.status}`
@@ -133,8 +147,11 @@ function handleFor(engine: Engine, url: string, storeId: string, close: () => Pr
   // The default store also owns the requests that named no store (a wrong credential lands there).
   const mine = (entry: JournalEntry): boolean => entry.store === storeId || (!scoped && entry.store === null);
   const journalEntries = (filter: RequestMatch = {}): JournalEntry[] => {
-    const { query, body, ...rest } = filter;
-    return engine.journal.entries(rest).filter((e) => mine(e) && (!query || contains(e.query, query)) && (!body || contains(e.body, body)));
+    const { query, body, api = 'purple-dot', ...rest } = filter;
+    const wanted = query && asQuery(query);
+    return engine.journal.entries(rest).filter((e) => mine(e)
+      && (api === 'all' || (api === 'control') === isControl(e))
+      && (!wanted || contains(e.query, wanted)) && (!body || contains(e.body, body)));
   };
   const coverage = (): CoverageReport => dataOf<CoverageReport>(control('getCoverage', 'getCoverageInStore'));
 

@@ -3,7 +3,7 @@
  * the journal of what was sent, faults that fail the way production fails, and the coverage of the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorHooks, startSimulator, type SimulatorHandle } from '../../src/index.ts';
+import { REFERENCE_DATE, simulatorHooks, startSimulator, type SimulatorHandle } from '../../src/index.ts';
 
 
 const listPage = (sim: SimulatorHandle, query: { limit: number; starting_after?: string }) =>
@@ -33,6 +33,13 @@ describe('startSimulator', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('dates its answers by the store clock, as a server dates them by its own', async () => {
+    const { response } = await pd.current.client.GET('/admin/api/v1/pre-orders/count');
+    // The manual clock stands at the scenario's reference time, months before the machine's.
+    expect(response.headers.get('date')).toBe(REFERENCE_DATE.toUTCString());
+    expect(pd.current.clock.now().toISOString()).toBe(REFERENCE_DATE.toISOString());
   });
 
   it('moves the clock through the control API, so a scheduled launch happens', async () => {
@@ -116,6 +123,19 @@ describe('the request journal', () => {
     expect(pd.current.journal.expectRequest({ operationId: 'updateInventory', body: { sku } }, { times: 1 })).toHaveLength(1);
     expect(() => pd.current.journal.expectRequest({ operationId: 'updateInventory', body: { sku: 'NOT-SENT' } }, { times: 1 }))
       .toThrow(new RegExp(`found 0[\\s\\S]*POST /admin/api/v1/inventory → 201 \\(updateInventory\\) body \\{"sku":"${sku}"`));
+  });
+
+  it('matches a query by the numbers a test writes, a body partly at any depth, and leaves the control API out unless asked', async () => {
+    pd.current.journal.clear();
+    await listPage(pd.current, { limit: 7 });
+    const fo = '00000000-0000-4000-8000-000000000000';
+    await pd.current.client.POST('/admin/api/v1/fulfillment', { body: { fulfillment: { fulfillment_order_id: fo, notify_customer: true, tracking_info: { number: '1Z', company: 'UPS' } } } });
+    await pd.current.control.GET('/__sim/status');
+    expect(pd.current.journal.count({ operationId: 'listPreOrders', query: { limit: 7 } })).toBe(1);
+    expect(pd.current.journal.count({ body: { fulfillment: { fulfillment_order_id: fo } } })).toBe(1);
+    expect(pd.current.journal.count({ body: { fulfillment: { tracking_info: { company: 'FedEx' } } } })).toBe(0);
+    expect(pd.current.journal.entries().map((e) => e.operationId)).toEqual(['listPreOrders', 'createFulfillment']);
+    expect(pd.current.journal.entries({ api: 'control' }).map((e) => e.operationId)).toEqual(['getStatus']);
   });
 
   it('records a path no operation answers, for the store its credentials name', async () => {
