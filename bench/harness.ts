@@ -73,5 +73,5 @@ const on = await throughput('journal on (10,000), no log', {});
 // The log as serve writes it, into a sink: the cost measured is formatting and batching, not the terminal.
 let logged = 0;
 const log = createRequestLog('info', (text) => (logged += text.length));
-const withLog = await throughput('journal on, request log on', { onRequest: log });
+const withLog = await throughput('journal on, request log on', { onRequest: log?.record });
 console.log(`journal overhead: ${((1 - on / off) * 100).toFixed(1)} %   log overhead (on top of the journal): ${((1 - withLog / on) * 100).toFixed(1)} %   (${logged} bytes logged)`);

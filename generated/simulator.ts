@@ -1309,15 +1309,16 @@ export interface components {
         };
         /**
          * @description One request and what it was answered, as the test reads it back (simulator design). Secrets are not
-         *     kept: the shopper `token` query parameter and the access token, authorization and cookie headers
-         *     show as `"[redacted]"`.
+         *     kept: the shopper `token` query parameter, the access token, authorization and cookie headers, and
+         *     any `private_access_token`, `shared_secret` or `token` field of a body or an answer (store credentials)
+         *     show as `"[redacted]"`. Bodies and answers are copies, bounded in size (see `response`).
          */
         JournalEntry: {
             /** @description The engine's order of requests, across all stores; it keeps counting when entries are forgotten or give way. */
             seq: number;
             /**
              * Format: date-time
-             * @description The wall-clock (machine) time the request arrived, not the store's clock.
+             * @description The wall-clock (machine) time the request reached the engine, not the store's clock.
              */
             at: string;
             /** @description The id of the store the request named, by its credential or by its control API path; null when it named no store (no credential, or one no store has). */
@@ -1344,10 +1345,11 @@ export interface components {
             /** @description The status answered. */
             status: number;
             /**
-             * @description The JSON answer body. A list longer than 10 items, `data` itself or a list directly inside `data`,
-             *     keeps only its first 10, and the body then gains `truncated`, an object of each cut list's name
-             *     (`data` for `data` itself) → its full length (simulator design: a journal of thousands of full
-             *     pages would hold gigabytes; with pages of 50 a full journal of 10,000 entries holds about 55 MB). Null for snapshot imports and exports. When a fault lost the answer
+             * @description The JSON answer body. Any list longer than 10 items keeps only its first 10, and the body then
+             *     gains `truncated`, an object of each cut list's path (`data.orders`) → its full length; strings
+             *     over 2,000 characters are cut too. The request `body` is kept the same way (simulator design: a
+             *     journal of thousands of full pages would hold gigabytes; with pages of 50 a full journal of 10,000
+             *     entries holds about 55 MB). Null for snapshot imports and exports. When a fault lost the answer
              *     (`reset`, `malformed`, `timeout`), the answer the operation gave, which the client did not get.
              */
             response: unknown;
@@ -1436,10 +1438,7 @@ export interface components {
              * @default 1
              */
             probability?: number;
-            /**
-             * @description The rule's random sequence (of `probability` and of a `[min, max]` delay), so a flaky run replays.
-             * @default 1
-             */
+            /** @description The rule's random sequence (of `probability` and of a `[min, max]` delay), so a flaky run replays. Defaults to the rule's number (`fault-3`: 3), so two unseeded rules never fire in lockstep (simulator design). */
             seed?: number;
         };
         /** @description A fault rule as added (its fields as given to `addFault`, defaults not filled in), with its id and counts. */

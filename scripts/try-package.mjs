@@ -11,10 +11,10 @@
  * The temporary folder is deleted afterwards unless a check failed or --keep is given.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -246,6 +246,17 @@ await check("vitest: the README's examples (examples/readme/vitest), a store per
     throw new Error(`expected ${files.length} test files (${files.join(', ')}) to pass:\n${out}`);
   }
   return `${files.join(', ')}: ${tests.trim()}; pd.test.ts is ${lines} lines`;
+});
+
+await check('the example connector (examples/connector) and its tests, against the installed package', async () => {
+  // Copied beside the installed package: its vitest config aliases nothing outside this repository, so
+  // 'purple-dot-sim' resolves from node_modules, as in a partner's project.
+  const to = join(app, 'connector');
+  cpSync(join(ROOT, 'examples', 'connector'), to, { recursive: true, filter: (source) => !source.includes(`${sep}node_modules`) });
+  const out = plain(await ok(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--config', join(to, 'vitest.config.ts'), '--reporter=default'], { timeout: 120_000 }));
+  const tests = /Tests\s+(.*)/.exec(out)?.[1] ?? '';
+  if (!/\d+ passed/.test(tests) || /failed|skipped|todo/.test(tests)) throw new Error(`expected the connector's tests to pass:\n${out}`);
+  return tests.trim();
 });
 
 await check(`jest ${JEST_VERSION}: the README's Jest example (examples/readme/jest) through its npm test, in a project without vitest`, async () => {

@@ -93,10 +93,10 @@ export function buildCli(): Command {
         serve.error(`error: unknown scenario "${scenario}". Run "purple-dot-sim scenarios" to list them.`);
       }
       let simulator: Simulator | undefined;
+      const log = createRequestLog(options.logLevel, (text) => process.stdout.write(text));
       try {
         simulator = createSimulator({
-          scenario, seed: options.seed, clock: options.clock, scenarios: own, journalSize: options.journalSize,
-          onRequest: createRequestLog(options.logLevel, (text) => process.stdout.write(text)),
+          scenario, seed: options.seed, clock: options.clock, scenarios: own, journalSize: options.journalSize, onRequest: log?.record,
         });
       } catch (error) {
         serve.error(`error: cannot start: ${(error as Error).message}`);
@@ -126,7 +126,11 @@ export function buildCli(): Command {
         '',
       ].join('\n'));
       const stop = () => {
-        void running.close().then(() => process.exit(0));
+        void running.close().then(() => {
+          // The last lines of the log, then exit once stdout has taken them (a pipe is written asynchronously).
+          log?.flush();
+          process.stdout.write('', () => process.exit(0));
+        });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -33,10 +33,13 @@ export interface CoverageExpectation {
   allConforming?: boolean;
 }
 
+/** Credentials and paging are not filters; nor is the email of the shopper credential (a filter elsewhere). */
 const NOT_FILTERS = new Set(['api_key', 'token', 'timestamp', 'limit', 'starting_after']);
+const isFilter = (operationId: string, name: string): boolean => !NOT_FILTERS.has(name) && !(name === 'email' && operationId === 'listShopperPreOrders');
 
 export interface CoverageRecorder {
-  record(operationId: string, status: number, query: Record<string, unknown>, conformed: boolean, fault: FaultKind | undefined): void;
+  /** `status` is undefined when a fault lost the answer: the client never saw one. */
+  record(operationId: string, status: number | undefined, query: Record<string, unknown>, conformed: boolean, fault: FaultKind | undefined): void;
   report(): CoverageReport;
   clear(): void;
 }
@@ -50,9 +53,9 @@ export function createCoverage(operationIds: readonly string[]): CoverageRecorde
       let op = operations.get(operationId);
       if (!op) operations.set(operationId, (op = { calls: 0, statuses: new Map(), paged: false, filters: new Set(), nonConforming: 0 }));
       op.calls += 1;
-      op.statuses.set(status, (op.statuses.get(status) ?? 0) + 1);
+      if (status !== undefined) op.statuses.set(status, (op.statuses.get(status) ?? 0) + 1);
       if (status === 200 && query.starting_after !== undefined) op.paged = true;
-      for (const name of Object.keys(query)) if (!NOT_FILTERS.has(name)) op.filters.add(name);
+      for (const name of Object.keys(query)) if (isFilter(operationId, name)) op.filters.add(name);
       if (!conformed) op.nonConforming += 1;
       if (fault) faults.set(fault, (faults.get(fault) ?? 0) + 1);
     },

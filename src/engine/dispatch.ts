@@ -8,6 +8,7 @@ import { privateHandlers } from './operations/private.ts';
 import { publicHandlers } from './operations/public.ts';
 import { listOperations, type SpecOperation } from './spec.ts';
 import type { StoreRegistry } from './store-registry.ts';
+import type { FaultTargets } from './faults.ts';
 import type { HostedStore as Store } from './store.ts';
 import { validatorFor, type OperationValidator } from './validate.ts';
 
@@ -94,7 +95,16 @@ let routes: Map<string, Route> | undefined;
 /** The operations of the Purple Dot contract: what faults and coverage are about. */
 export const PURPLE_DOT_OPERATIONS: readonly string[] = listOperations().filter((op) => op.spec === 'purpleDot').map((op) => op.operation.operationId);
 const purpleDotOperations = new Set(PURPLE_DOT_OPERATIONS);
-export const isPurpleDotOperation = (id: string): boolean => purpleDotOperations.has(id);
+const purpleDotPaths = listOperations().filter((op) => op.spec === 'purpleDot').map((op) => ({
+  template: op.path,
+  matcher: new RegExp(`^${op.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+}));
+
+/** What a fault rule may name: a Purple Dot operation, or a path (or template) one of them answers. */
+export const faultTargets: FaultTargets = {
+  operation: (id) => purpleDotOperations.has(id),
+  path: (path) => purpleDotPaths.some((p) => p.template === path || p.matcher.test(path)),
+};
 
 /** Every operation of both specs, compiled once per process: routes hold no state. */
 export function routeTable(): Map<string, Route> {

@@ -5,13 +5,13 @@ import type { DomainEvent } from '../domain/events.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
 import { answerError, reporter, type Answer } from './answer.ts';
 import {
-  admitRequest, isPurpleDotOperation, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, type AnswerOf, type EngineRequest,
+  admitRequest, faultTargets, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, type AnswerOf, type EngineRequest,
   type OperationId, type ReceivedRequest, type RequestOf, type Route,
 } from './dispatch.ts';
 import { requestProblems } from './conformance.ts';
 import { createCoverage } from './coverage.ts';
 import { createFaultSet, faultAnswer, type FaultEffect } from './faults.ts';
-import { createJournal, keptResponse, redactHeaders, redactQuery, type Journal, type JournalEntry } from './journal.ts';
+import { createJournal, journalCopy, redactHeaders, redactQuery, type Journal, type JournalEntry } from './journal.ts';
 import type { EngineContext, NewStore } from './handler.ts';
 import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
@@ -192,7 +192,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): HostedStore => {
     const store = createStore({
       id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed,
-      faults: createFaultSet(isPurpleDotOperation), coverage: createCoverage(PURPLE_DOT_OPERATIONS),
+      faults: createFaultSet(faultTargets), coverage: createCoverage(PURPLE_DOT_OPERATIONS),
     });
     stores.add(store);
     storeCount += 1;
@@ -234,10 +234,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => {
     const started = performance.now();
+    const arrived = observed ? new Date().toISOString() : '';
     const route = routeTable().get(operationId);
     if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${operationId}`), report);
     const received: ReceivedRequest = { ...request, headers: lowerCaseHeaders(request.headers) };
     const vendor = route.operation.spec === 'purpleDot';
+    const method = request.method ?? route.operation.method.toUpperCase();
+    // In-process requests name no path: the operation's, with its parameters filled in, as HTTP would send it.
+    const target = request.target ?? route.operation.path.replace(/\{([^}]+)\}/g, (whole, name: string) => request.path?.[name] ?? whole);
     let store: HostedStore | undefined;
     let effect: FaultEffect | undefined;
     let answer: Answer;
@@ -245,7 +249,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     try {
       store = storeFor(route, received, stores, engine.defaultStore);
       // Only the Purple Dot API is faulted: the control API is how a test steers, and must always answer.
-      effect = vendor ? store.faults.decide(operationId, request.method ?? route.operation.method.toUpperCase(), request.target ?? route.operation.path) : undefined;
+      effect = vendor ? store.faults.decide(operationId, method, target) : undefined;
       if (effect?.status !== undefined) {
         answer = faultAnswer(effect);
       } else {
@@ -263,19 +267,23 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (vendor || observed) {
       const problems = succeeded ? [] : requestProblems(route, received);
       // Requests that named no store count for the default store, where an integrator looks first.
-      if (vendor) (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, answer.status, request.query ?? {}, problems.length === 0, effect?.kind);
+      if (vendor) {
+        // An answer a fault lost never reached the client: it counts as a call and a fault, not as a status met.
+        const received = effect?.lose === undefined ? answer.status : undefined;
+        (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, received, request.query ?? {}, problems.length === 0, effect?.kind);
+      }
       if (observed && !JOURNAL_OPERATIONS.has(operationId)) {
         observe({
-          at: new Date().toISOString(),
+          at: arrived,
           store: store?.id ?? null,
           operationId,
-          method: request.method ?? route.operation.method.toUpperCase(),
-          path: request.target ?? route.operation.path,
+          method,
+          path: target,
           query: redactQuery(request.query ?? {}),
           headers: redactHeaders(request.headers ?? {}),
-          body: SNAPSHOTS.has(operationId) ? null : request.body ?? null,
+          body: SNAPSHOTS.has(operationId) ? null : journalCopy(request.body ?? null),
           status: answer.status,
-          response: SNAPSHOTS.has(operationId) ? null : keptResponse(answer.body),
+          response: SNAPSHOTS.has(operationId) ? null : journalCopy(answer.body),
           durationMs: performance.now() - started + (effect?.latencyMs ?? 0),
           conformed: problems.length === 0,
           problems,
@@ -296,8 +304,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const store = (typeof key === 'string' ? stores.byPublicKey(key) : undefined) ?? (token ? stores.byAccessToken(token) : undefined);
     observe({
       at: new Date().toISOString(), store: store?.id ?? null, operationId: null, method: request.method, path: request.target,
-      query: redactQuery(request.query ?? {}), headers: redactHeaders(request.headers ?? {}), body: request.body ?? null,
-      status: answer.status, response: answer.body, durationMs: 0, conformed: false,
+      query: redactQuery(request.query ?? {}), headers: redactHeaders(request.headers ?? {}), body: journalCopy(request.body ?? null),
+      status: answer.status, response: journalCopy(answer.body), durationMs: 0, conformed: false,
       problems: [{ field: 'path', problem: `no operation answers ${request.method} ${request.target}` }], fault: null, executed: false,
     });
   };
@@ -317,11 +325,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (id === DEFAULT_STORE_ID) throw conflict('DEFAULT_STORE', 'storeId', 'the default store cannot be deleted');
       stores.remove(id);
       scheduler.cancel(store);
+      // A deleted store's requests would only crowd the journal the other stores share.
+      journal.clear(id);
       emit(id, { type: 'store.deleted', at: store.clock.now().toISOString() });
       return store;
     },
-    // The typed form is the raw one with the spec's types laid over it: the engine validates either way.
-    dispatch: (operationId, request) => dispatchRaw(operationId, request as EngineRequest) as never,
+    // The typed form is the raw one with the spec's types laid over it: the engine validates either way. The
+    // body is copied: the store must not share objects (an address, a list) the caller may change later.
+    dispatch: (operationId, request) => dispatchRaw(operationId, { ...request, body: structuredClone(request?.body) } as EngineRequest) as never,
     dispatchRaw,
     journal,
     recordUnrouted,

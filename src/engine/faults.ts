@@ -49,10 +49,20 @@ function seededRandom(seed: number): () => number {
 const templateMatcher = (path: string): RegExp =>
   new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
 
+/** What a fault rule may name: the Purple Dot operations and the paths they answer. */
+export interface FaultTargets {
+  operation(id: string): boolean;
+  /** A request path or a path template one of the operations answers. */
+  path(path: string): boolean;
+}
+
 /** The checks a schema cannot state: they relate fields to each other and to the spec's operations. */
-function checkRule(input: FaultInput, knownOperation: (id: string) => boolean): void {
-  if (input.operationId !== undefined && !knownOperation(input.operationId)) {
+function checkRule(input: FaultInput, targets: FaultTargets): void {
+  if (input.operationId !== undefined && !targets.operation(input.operationId)) {
     throw notFound('UNKNOWN_OPERATION', 'operationId', `no Purple Dot operation ${input.operationId}`);
+  }
+  if (input.path !== undefined && !targets.path(input.path)) {
+    throw invalid('INVALID_REQUEST', 'path', `no Purple Dot operation answers ${input.path}; a rule never fires on the control API`);
   }
   if (input.latencyMs === undefined && input.status === undefined && input.kind === undefined) {
     throw invalid('INVALID_REQUEST', 'latencyMs', 'a fault needs latencyMs, status or kind');
@@ -67,7 +77,7 @@ function checkRule(input: FaultInput, knownOperation: (id: string) => boolean): 
  * The fault rules of one store, tried in the order added. Latency-only rules that fire add up; the first
  * rule with a status or a kind that fires decides how the request fails.
  */
-export function createFaultSet(knownOperation: (id: string) => boolean): FaultSet {
+export function createFaultSet(targets: FaultTargets): FaultSet {
   const rules: { rule: FaultRule; random: () => number; path?: RegExp }[] = [];
   let count = 0;
   const find = (id: string) => {
@@ -77,15 +87,17 @@ export function createFaultSet(knownOperation: (id: string) => boolean): FaultSe
   };
   return {
     add(input) {
-      checkRule(input, knownOperation);
+      checkRule(input, targets);
       count += 1;
       const rule: FaultRule = { ...structuredClone(input), id: `fault-${count}`, matched: 0, applied: 0, remaining: input.times ?? null };
-      rules.push({ rule, random: seededRandom(input.seed ?? 1), path: input.path === undefined ? undefined : templateMatcher(input.path) });
-      return rule;
+      // Unseeded rules draw from their own number, so two of them never fire in lockstep.
+      rules.push({ rule, random: seededRandom(input.seed ?? count), path: input.path === undefined ? undefined : templateMatcher(input.path) });
+      return { ...rule };
     },
-    list: () => rules.map((r) => r.rule),
+    // Copies go out: a caller (or a journaled answer) must not change, or watch change, the rules in force.
+    list: () => rules.map((r) => ({ ...r.rule })),
     remove(id) {
-      return rules.splice(find(id), 1)[0]!.rule;
+      return { ...rules.splice(find(id), 1)[0]!.rule };
     },
     clear() {
       return rules.splice(0).length;

@@ -50,8 +50,12 @@ export interface Journal {
 const REDACTED = '[redacted]';
 const SECRET_HEADERS = new Set(['x-purple-dot-access-token', 'authorization', 'cookie', 'proxy-authorization']);
 const SECRET_QUERY = new Set(['token']);
+/** Keys whose values are secrets wherever they appear in a body or an answer (store credentials, shopper tokens). */
+const SECRET_KEYS = new Set(['private_access_token', 'shared_secret', 'token']);
 /** Items of a list an entry keeps: a page of 200 pre-orders, kept 10,000 times, would be gigabytes. */
 export const KEPT_LIST_ITEMS = 10;
+const KEPT_STRING_LENGTH = 2_000;
+const KEPT_DEPTH = 8;
 
 export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const shown: Record<string, string> = {};
@@ -63,32 +67,41 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   return shown;
 }
 
-export function redactQuery(query: Record<string, unknown>): Record<string, unknown> {
-  const shown: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(query)) shown[name] = SECRET_QUERY.has(name) ? REDACTED : value;
+/** The query as HTTP carries it (text), the shopper token hidden. */
+export function redactQuery(query: Record<string, unknown>): Record<string, string | string[]> {
+  const shown: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    shown[name] = SECRET_QUERY.has(name) ? REDACTED : Array.isArray(value) ? value.map(String) : String(value);
+  }
   return shown;
 }
 
 /**
- * The answer body as the journal keeps it: every list inside `data` cut to its first items, with a note of
- * its full length. The answer object is kept by reference otherwise (it is made fresh for each request).
+ * A body or an answer as the journal keeps it: a copy (so a caller changing its object later cannot rewrite
+ * history), with every list cut to its first items and every long string cut, secrets hidden, and a
+ * `truncated` note at the top naming each cut list by its path (`data.orders`) with its full length. This
+ * bounds an entry's size whatever was sent, so the journal is bounded in bytes, not only in entries.
  */
-export function keptResponse(body: unknown): unknown {
-  const data = (body as { data?: unknown } | null)?.data;
-  if (Array.isArray(data)) {
-    return data.length > KEPT_LIST_ITEMS ? { ...(body as object), data: data.slice(0, KEPT_LIST_ITEMS), truncated: { data: data.length } } : body;
-  }
-  if (data === null || typeof data !== 'object') return body;
-  let cut: Record<string, unknown> | undefined;
+export function journalCopy(value: unknown): unknown {
   const truncated: Record<string, number> = {};
-  for (const [key, value] of Object.entries(data)) {
-    if (Array.isArray(value) && value.length > KEPT_LIST_ITEMS) {
-      cut ??= { ...(data as Record<string, unknown>) };
-      cut[key] = value.slice(0, KEPT_LIST_ITEMS);
-      truncated[key] = value.length;
+  const copy = (item: unknown, path: string, depth: number): unknown => {
+    if (typeof item === 'string') return item.length > KEPT_STRING_LENGTH ? `${item.slice(0, KEPT_STRING_LENGTH)}…(${item.length} characters)` : item;
+    if (item === null || typeof item !== 'object') return item;
+    if (depth >= KEPT_DEPTH) return '…(nested too deep to keep)';
+    if (Array.isArray(item)) {
+      if (item.length > KEPT_LIST_ITEMS) truncated[path || '(root)'] = item.length;
+      return item.slice(0, KEPT_LIST_ITEMS).map((v, i) => copy(v, `${path}[${i}]`, depth + 1));
     }
-  }
-  return cut ? { ...(body as object), data: cut, truncated } : body;
+    const kept: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(item)) {
+      kept[key] = SECRET_KEYS.has(key) && typeof v === 'string' ? REDACTED : copy(v, path ? `${path}.${key}` : key, depth + 1);
+    }
+    return kept;
+  };
+  const kept = copy(value, '', 0);
+  if (Object.keys(truncated).length === 0) return kept;
+  return kept !== null && typeof kept === 'object' && !Array.isArray(kept) ? { ...kept, truncated } : { value: kept, truncated };
 }
 
 const matches = (entry: JournalEntry, filter: JournalFilter): boolean =>

@@ -206,13 +206,19 @@ function handleFor(engine: Engine, url: string, storeId: string, close: () => Pr
     },
     reset: () => void control('reset', 'resetInStore'),
     async createStore(options = {}) {
-      const created = engine.createStore({ scenario: options.scenario ?? store.scenario, seed: options.seed, clock: options.clock });
+      // Like this store unless told otherwise: same scenario and seed, so a test's store starts as this one did.
+      const created = engine.createStore({ scenario: options.scenario ?? store.scenario, seed: options.seed ?? store.seed, clock: options.clock });
       const child = handleFor(engine, url, created.id, async () => {
         owned.delete(child);
         if (engine.stores.get(created.id)) engine.deleteStore(created.id);
       }, owned);
       owned.add(child);
-      applyFaults(child, options.faults);
+      try {
+        applyFaults(child, options.faults);
+      } catch (error) {
+        await child.close();
+        throw error;
+      }
       return child;
     },
     close,

@@ -25,7 +25,7 @@ export function simulatorTest(options: StartOptions & { store?: StoreOptions } =
       { scope: 'worker' },
     ],
     pd: async ({ pdSimulator }, use) => {
-      const own = await pdSimulator.createStore({ scenario: start.scenario, seed: start.seed, ...store });
+      const own = await pdSimulator.createStore({ scenario: start.scenario, seed: start.seed, faults: start.faults, ...store });
       await use(own);
       await own.close();
     },

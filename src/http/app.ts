@@ -36,17 +36,21 @@ const snapshotBody = express.json({ limit: '1gb', strict: false });
 function writeAnswer(res: Response, answer: Answer): void {
   const { delivery } = answer;
   if (delivery && delivery.latencyMs > 0) {
-    setTimeout(() => writeAnswer(res, { ...answer, delivery: { ...delivery, latencyMs: 0 } }), delivery.latencyMs);
+    // Unref'd and dropped with the connection: a pending delay never keeps a process, or a closed server, alive.
+    const timer = setTimeout(() => writeAnswer(res, { ...answer, delivery: { ...delivery, latencyMs: 0 } }), delivery.latencyMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
     return;
   }
   if (res.destroyed) return;
   switch (delivery?.lose) {
     case 'reset':
-      res.socket?.destroy();
+      // A TCP reset (RST), as a dropped connection gives, not an orderly close.
+      if (res.socket) res.socket.resetAndDestroy();
       return;
     case 'malformed':
-      // A 200 whose JSON stops short, as a proxy cutting a response off would leave it.
-      res.status(200).type('application/json').end(JSON.stringify(answer.body).slice(0, 24));
+      // The answer's own status with JSON that stops short, as a proxy cutting a response off would leave it.
+      res.status(answer.status).type('application/json').end(JSON.stringify(answer.body).slice(0, 24));
       return;
     case 'timeout':
       // No answer at all: the connection stays open until the client gives up (or the server closes).

@@ -15,17 +15,28 @@ export function formatRequestLine(entry: JournalEntry): string {
  * batch once the event loop is free, so a burst of requests costs one write, not one per request.
  * `warn` logs only what deserves a look: requests that broke the contract, faults and 5xx answers.
  */
-export function createRequestLog(level: LogLevel, write: (text: string) => void): ((entry: JournalEntry) => void) | undefined {
+export interface RequestLog {
+  /** Hears each answered request (pass it as `onRequest`). */
+  record(entry: JournalEntry): void;
+  /** Writes what is queued now, e.g. before the process exits. */
+  flush(): void;
+}
+
+export function createRequestLog(level: LogLevel, write: (text: string) => void): RequestLog | undefined {
   if (level === 'silent') return undefined;
   let pending: string[] = [];
   const flush = (): void => {
+    if (pending.length === 0) return;
     const lines = pending;
     pending = [];
     write(lines.join(''));
   };
-  return (entry) => {
-    if (level === 'warn' && entry.conformed && !entry.fault && entry.status < 500) return;
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(formatRequestLine(entry));
+  return {
+    record(entry) {
+      if (level === 'warn' && entry.conformed && !entry.fault && entry.status < 500) return;
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(formatRequestLine(entry));
+    },
+    flush,
   };
 }

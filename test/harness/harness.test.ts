@@ -154,6 +154,31 @@ describe('the request journal', () => {
     expect(pd.current.journal.count({ operationId: 'listPreOrders' })).toBe(0);
   });
 
+  it('refuses a malformed filter with 400 naming it', async () => {
+    const res = await fetch(`${pd.current.url}/__sim/journal?status=often&conformed=maybe`);
+    expect(res.status).toBe(400);
+    const fields = ((await res.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['status', 'conformed']));
+  });
+
+  it('keeps a copy of a body given in-process, and hides store credentials in bodies and answers', async () => {
+    const sim = await startSimulator();
+    try {
+      const sku = sim.engine.defaultStore().state.data.variants[0]!.sku;
+      const body = { sku, available_units: 3 };
+      sim.engine.dispatch('updateInventory', { headers: { 'x-purple-dot-access-token': sim.credentials.private_access_token }, body });
+      body.available_units = 99;
+      expect(sim.journal.entries({ operationId: 'updateInventory' }).map((e) => (e.body as { available_units: number }).available_units)).toEqual([3]);
+      expect(sim.engine.defaultStore().state.data.inventory.find((l) => l.sku === sku)?.available_units).toBe(3);
+      await sim.control.POST('/__sim/stores', { body: { scenario: 'sold-out', credentials: { shared_secret: 'a-secret-of-mine' } } });
+      const [created] = sim.journal.entries({ api: 'control', operationId: 'createStore' });
+      expect(JSON.stringify(created)).not.toContain('a-secret-of-mine');
+      expect((created!.response as { data: { credentials: Record<string, string> } }).data.credentials).toMatchObject({ private_access_token: '[redacted]', shared_secret: '[redacted]' });
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('keeps no more than its bound, dropping the oldest', async () => {
     const sim = await startSimulator({ journalSize: 5 });
     try {
@@ -169,9 +194,9 @@ describe('the request journal', () => {
     pd.current.journal.clear();
     await listPage(pd.current, { limit: 24 });
     const [entry] = pd.current.journal.entries({ operationId: 'listPreOrders' });
-    const kept = entry!.response as { data: { orders: unknown[] }; truncated: { orders: number } };
+    const kept = entry!.response as { data: { orders: unknown[] }; truncated: Record<string, number> };
     expect(kept.data.orders).toHaveLength(10);
-    expect(kept.truncated).toEqual({ orders: 24 });
+    expect(kept.truncated).toEqual({ 'data.orders': 24 });
   });
 });
 
@@ -205,7 +230,8 @@ describe('faults', () => {
     const sim = await startSimulator({ faults: [{ operationId: 'updateInventory', kind: 'reset', times: 1 }] });
     try {
       const sku = sim.engine.defaultStore().state.data.variants[0]!.sku;
-      await expect(sim.client.POST('/admin/api/v1/inventory', { body: { sku, available_units: 9 } })).rejects.toThrow();
+      const lost = await sim.client.POST('/admin/api/v1/inventory', { body: { sku, available_units: 9 } }).catch((error: Error & { cause?: { code?: string } }) => error);
+      expect((lost as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNRESET');
       expect(sim.engine.defaultStore().state.data.inventory.find((l) => l.sku === sku)?.available_units).toBe(9);
       expect(sim.journal.entries({ operationId: 'updateInventory' })).toMatchObject([{ executed: true, fault: { kind: 'reset' } }]);
     } finally {
@@ -295,6 +321,40 @@ describe('faults', () => {
     }
   });
 
+  it('refuse a path no Purple Dot operation answers, such as the control API', async () => {
+    const sim = await startSimulator();
+    try {
+      expect(() => sim.faults.add({ path: '/__sim/status', status: 500 })).toThrow(/400 INVALID_REQUEST: path: no Purple Dot operation answers/);
+      expect(sim.faults.add({ path: '/admin/api/v1/pre-orders/count', status: 500 }).id).toBe('fault-1');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('hand out copies of their rules: changing one changes neither the rules in force nor the journal', async () => {
+    const sim = await startSimulator();
+    try {
+      const rule = sim.faults.add({ operationId: 'countPreOrders', status: 500, times: 2 });
+      rule.remaining = 0;
+      expect((await sim.client.GET('/admin/api/v1/pre-orders/count')).response.status).toBe(500);
+      const [added] = sim.journal.entries({ api: 'control', operationId: 'addFault' });
+      expect((added!.response as { data: { remaining: number } }).data.remaining).toBe(2);
+      expect(sim.faults.list()[0]!.remaining).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('leave no store behind when a per-test store is asked for with a rule the API refuses', async () => {
+    const sim = await startSimulator();
+    try {
+      await expect(sim.createStore({ faults: [{ operationId: 'listEverything', status: 500 }] })).rejects.toThrow(/UNKNOWN_OPERATION/);
+      expect(sim.engine.stores.list().map((s) => s.id)).toEqual(['default']);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('come as named profiles that add their rules', async () => {
     const sim = await startSimulator({ faults: 'launch-day' });
     try {
@@ -323,6 +383,18 @@ describe('API coverage', () => {
       expect(() => sim.expectCoverage({ operations: ['listPreOrders'], paged: ['listPreOrders'], statuses: { countPreOrders: [500] }, faults: ['status'] })).not.toThrow();
       expect(() => sim.expectCoverage({ operations: ['createRefund'], paged: ['listFulfillmentOrders'] }))
         .toThrow(/createRefund: never called[\s\S]*listFulfillmentOrders: never paged/);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('counts an answer a fault lost as a call and a fault, never as a status the client met', async () => {
+    const sim = await startSimulator({ faults: [{ operationId: 'countPreOrders', kind: 'reset', times: 1 }] });
+    try {
+      await sim.client.GET('/admin/api/v1/pre-orders/count').catch(() => undefined);
+      await sim.client.GET('/admin/api/v1/pre-orders/count');
+      expect(sim.coverage().operations.countPreOrders).toMatchObject({ calls: 2, statuses: { 200: 1 } });
+      expect(sim.coverage().faults).toEqual({ reset: 1 });
     } finally {
       await sim.close();
     }
