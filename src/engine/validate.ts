@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { DomainError, type ErrorDetail } from '../domain/errors.ts';
+import { fieldName, problemOf, withoutNullableNoise } from './schema-errors.ts';
 import { SPEC_IDS, loadSpecs, type ParameterObject, type SpecOperation } from './spec.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped.
@@ -38,43 +39,6 @@ function makeAjv(coerce: boolean): Ajv2020 {
 
 let ajvs: { params: Ajv2020; body: Ajv2020 } | undefined;
 const compiled = new Map<string, OperationValidator>();
-
-/** `fulfillment/line_items/0/quantity` → `fulfillment.line_items[0].quantity`. */
-function fieldName(error: ErrorObject, root: string | undefined): string {
-  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (error.keyword === 'required') segments.push(String((error.params as { missingProperty: string }).missingProperty));
-  const path = segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
-  return path || root || 'body';
-}
-
-/** Ajv's message, with the allowed values spelt out where Ajv only says that some exist. */
-function problemOf(error: ErrorObject): string {
-  switch (error.keyword) {
-    case 'required':
-      return 'is required';
-    case 'enum':
-      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const':
-      return `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
-    case 'minLength':
-      return (error.params as { limit: number }).limit === 1 ? 'must not be empty' : error.message ?? 'is too short';
-    default:
-      return error.message ?? 'is invalid';
-  }
-}
-
-const isNullBranch = (error: ErrorObject): boolean => error.keyword === 'type' && (error.params as { type: unknown }).type === 'null';
-
-/**
- * A nullable field is `oneOf: [schema, {type: 'null'}]`. When a value fails the schema, Ajv also reports
- * "must be null" and the oneOf summary; only what the schema found wrong tells the caller anything.
- */
-function withoutNullableNoise(errors: ErrorObject[]): ErrorObject[] {
-  const explained = (path: string): boolean => errors.some((e) => e.keyword !== 'oneOf' && !isNullBranch(e)
-    && (e.instancePath === path || e.instancePath.startsWith(`${path}/`)));
-  const quiet = new Set(errors.filter((e) => e.keyword === 'oneOf' && explained(e.instancePath)).map((e) => e.instancePath));
-  return errors.filter((e) => !((e.keyword === 'oneOf' || isNullBranch(e)) && quiet.has(e.instancePath)));
-}
 
 function details(errors: ErrorObject[] | null | undefined, root?: string): ErrorDetail[] {
   const seen = new Set<string>();

@@ -6,6 +6,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { fieldName, problemOf, withoutNullableNoise } from '../engine/schema-errors.ts';
 import { SPEC_IDS, loadSpecs, type SpecOperation } from '../engine/spec.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped.
@@ -49,43 +50,9 @@ function resolveLocal<T>(ref: string): T {
   return node as T;
 }
 
-/** `/data/orders/0/customer` → `data.orders[0].customer`; the missing property of a `required` error is added. */
-function fieldOf(error: ErrorObject): string {
-  const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
-  if (error.keyword === 'required') segments.push(String((error.params as { missingProperty: string }).missingProperty));
-  const path = segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
-  return path || 'body';
-}
-
-function problemOf(error: ErrorObject): string {
-  switch (error.keyword) {
-    case 'required':
-      return 'is required but missing';
-    case 'enum':
-      return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const':
-      return `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}`;
-    default:
-      return error.message ?? 'is invalid';
-  }
-}
-
-const isNullBranch = (error: ErrorObject): boolean => error.keyword === 'type' && (error.params as { type: unknown }).type === 'null';
-
-/**
- * A nullable field is `oneOf: [schema, {type: 'null'}]`: when its value breaks the schema, Ajv also says
- * "must be null" and "must match exactly one schema in oneOf". Only what the schema found wrong is kept.
- */
-function withoutNullableNoise(errors: ErrorObject[]): ErrorObject[] {
-  const explained = (path: string): boolean => errors.some((e) => e.keyword !== 'oneOf' && !isNullBranch(e)
-    && (e.instancePath === path || e.instancePath.startsWith(`${path}/`)));
-  const quiet = new Set(errors.filter((e) => e.keyword === 'oneOf' && explained(e.instancePath)).map((e) => e.instancePath));
-  return errors.filter((e) => !((e.keyword === 'oneOf' || isNullBranch(e)) && quiet.has(e.instancePath)));
-}
-
 /** Schema problems as `field: problem`, each once. */
 export function describeErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return [...new Set(withoutNullableNoise(errors ?? []).map((e) => `${fieldOf(e)}: ${problemOf(e)}`))];
+  return [...new Set(withoutNullableNoise(errors ?? []).map((e) => `${fieldName(e)}: ${problemOf(e, 'is required but missing')}`))];
 }
 
 export function createResponseValidator(): ResponseValidator {

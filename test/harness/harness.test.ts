@@ -315,6 +315,7 @@ describe('faults', () => {
       expect(await refusal({ operationId: 'listEverything', status: 500 })).toEqual({ status: 404, fields: ['operationId'] });
       expect((await refusal({ latencyMs: -5 })).fields).toContain('latencyMs');
       expect(await refusal({ status: 500, kind: 'reset' })).toEqual({ status: 400, fields: ['kind'] });
+      expect(await refusal({ status: 500, retries: 3 })).toEqual({ status: 400, fields: ['retries'] });
       expect(sim.faults.list()).toEqual([]);
     } finally {
       await sim.close();
