@@ -1,32 +1,9 @@
-import type { ErrorDetail } from '../domain/errors.ts';
+import type { components } from '../../generated/simulator.ts';
 
-export type FaultKind = 'latency' | 'status' | 'reset' | 'malformed' | 'timeout';
+export type FaultKind = components['schemas']['FaultKind'];
 
-/** One request and what it was answered, as an integrator reads it back in a test. */
-export interface JournalEntry {
-  /** The engine's order of requests. */
-  seq: number;
-  /** Wall-clock time the request arrived. */
-  at: string;
-  /** The store the request named; null when it named none (e.g. a wrong credential). */
-  store: string | null;
-  /** Null for a path no operation has. */
-  operationId: string | null;
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  headers: Record<string, string>;
-  body: unknown;
-  status: number;
-  response: unknown;
-  durationMs: number;
-  /** Whether the request itself met the spec; a wrong credential value or an unknown ID still conforms. */
-  conformed: boolean;
-  problems: ErrorDetail[];
-  fault: { id: string; kind: FaultKind } | null;
-  /** Whether the operation ran to completion: false when a fault answered in its place or the request was refused. */
-  executed: boolean;
-}
+/** One request and what it was answered, as an integrator reads it back in a test (schema JournalEntry). */
+export type JournalEntry = components['schemas']['JournalEntry'];
 
 export interface JournalFilter {
   store?: string | null;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { components, operations } from '../../../generated/simulator.ts';
+import type { operations } from '../../../generated/simulator.ts';
 import { packageFileUrl } from '../../package-files.ts';
 import { DEFAULT_STORE_ID } from '../defaults.ts';
 import { FAULT_PROFILES } from '../faults.ts';
@@ -16,8 +16,6 @@ import type { HostedStore } from '../store.ts';
 
 /** The default store also owns the requests that named no store (a wrong credential lands there). */
 const ownsEntry = (store: HostedStore, entryStore: string | null): boolean => entryStore === store.id || (store.id === DEFAULT_STORE_ID && entryStore === null);
-
-type JournalEntryData = components['schemas']['JournalEntry'];
 
 let version: string | undefined;
 const packageVersion = (): string => (version ??= (JSON.parse(readFileSync(packageFileUrl('package.json'), 'utf8')) as { version: string }).version);
@@ -59,7 +57,7 @@ const storeHandlers: Handlers<StoreOperations> = {
   getJournal: ({ engine, store, query }) => {
     const { limit = 100, ...filter } = query;
     const entries = engine.journal.entries(filter).filter((entry) => ownsEntry(store, entry.store));
-    return { status: 200, data: entries.slice(-limit) as JournalEntryData[] };
+    return { status: 200, data: entries.slice(-limit) };
   },
   clearJournal: ({ engine, store }) => {
     let cleared = engine.journal.clear(store.id);
