@@ -1082,6 +1082,39 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /**
+         * @description The request body is over the simulator's limit: 413 `BODY_TOO_LARGE`, `error.details` naming `body`.
+         *     The limit is 1 MB (1,048,576 bytes) for every operation that takes a JSON body; only the control API's
+         *     snapshot imports take more (256 MB). It counts the body after any `Content-Encoding` (`gzip`,
+         *     `deflate`) is undone, so a small compressed body that inflates past the limit is refused the same way.
+         *     Inferred: Purple Dot documents no limit; its bodies are small JSON objects, far below it; a simulator
+         *     that must never be brought down by one request refuses far below what it could hold.
+         */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "meta": {
+                 *         "result": "error"
+                 *       },
+                 *       "error": {
+                 *         "code": "BODY_TOO_LARGE",
+                 *         "message": "The request body is over the 1 MB limit.",
+                 *         "details": [
+                 *           {
+                 *             "field": "body",
+                 *             "problem": "is over the 1 MB limit"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description The body is not `application/json` (inferred). */
         UnsupportedMediaType: {
             headers: {
@@ -1897,6 +1930,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -2197,6 +2231,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -2245,6 +2280,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };

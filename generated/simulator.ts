@@ -186,6 +186,11 @@ export interface paths {
          *     reset rebuilds them. The store's clock keeps its mode and restarts with the state: a manual clock at
          *     the snapshot's time; a system clock at the later of the machine time and the snapshot's time, so it is
          *     never behind the state it now holds.
+         *
+         *     The body may be up to 256 MB, counted after any `Content-Encoding` is undone; a larger one answers 413
+         *     `BODY_TOO_LARGE` and changes nothing. The large-catalogue scenario's snapshot is about 150 MB; a store
+         *     larger than the limit should not be snapshotted whole, as `exportSnapshot` would still answer it but
+         *     no import would take it back (inferred).
          */
         put: operations["importSnapshot"];
         post?: never;
@@ -613,6 +618,9 @@ export interface paths {
         /**
          * Replace one store's whole state with a snapshot
          * @description `importSnapshot` (`PUT /__sim/snapshot`) in the store `storeId`, which keeps its own id and credentials.
+         *     The body may be up to 256 MB, counted after any `Content-Encoding` is undone; a larger one answers 413
+         *     `BODY_TOO_LARGE` and changes nothing. A store larger than the limit should not be snapshotted whole
+         *     (inferred).
          */
         put: operations["importSnapshotInStore"];
         post?: never;
@@ -1875,6 +1883,24 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /**
+         * @description The request body is over the simulator's limit (`BODY_TOO_LARGE`, `error.details` naming `body`), in
+         *     the Purple Dot error envelope. The limit is 1 MB (1,048,576 bytes) for every operation that takes a
+         *     JSON body, except the snapshot imports (`importSnapshot`, `importSnapshotInStore`), which take up to
+         *     256 MB (268,435,456 bytes; a snapshot of the large-catalogue scenario is about 150 MB). It counts the
+         *     body after any `Content-Encoding` (`gzip`, `deflate`) is undone, so a small compressed body that
+         *     inflates past the limit is refused the same way. Inferred: Purple Dot documents no limit; its bodies,
+         *     and the control API's other than snapshots, are small JSON objects; a simulator that must never be
+         *     brought down by one request refuses far below what it could hold.
+         */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description The body is not `application/json`. */
         UnsupportedMediaType: {
             headers: {
@@ -2329,6 +2355,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2411,6 +2438,7 @@ export interface operations {
             200: components["responses"]["ScenarioLoaded"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2441,6 +2469,7 @@ export interface operations {
         responses: {
             200: components["responses"]["SnapshotImported"];
             400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2473,6 +2502,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2501,6 +2531,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2535,6 +2566,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2563,6 +2595,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2590,6 +2623,7 @@ export interface operations {
             200: components["responses"]["VariantStockSet"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2626,6 +2660,7 @@ export interface operations {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2649,6 +2684,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2755,6 +2791,7 @@ export interface operations {
             201: components["responses"]["FaultAdded"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["UnknownOperation"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2871,6 +2908,7 @@ export interface operations {
             200: components["responses"]["ScenarioLoaded"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2909,6 +2947,7 @@ export interface operations {
             200: components["responses"]["SnapshotImported"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["UnknownStore"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2944,6 +2983,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -2974,6 +3014,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -3011,6 +3052,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -3041,6 +3083,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -3070,6 +3113,7 @@ export interface operations {
             200: components["responses"]["VariantStockSet"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -3114,6 +3158,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["UnknownStore"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -3141,6 +3186,7 @@ export interface operations {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["UnknownStore"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
@@ -3268,6 +3314,7 @@ export interface operations {
             201: components["responses"]["FaultAdded"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["UnknownOperation"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
