@@ -25,6 +25,8 @@ async function ownScenarios(command: Command, path: string): Promise<Scenario[]>
   }
 }
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 const packageVersion = (): string => (JSON.parse(readFileSync(packageFileUrl('package.json'), 'utf8')) as { version: string }).version;
 
 /** Why `serve` could not listen, in one line a user can act on. */
@@ -84,9 +86,10 @@ export function buildCli(): Command {
       .choices(['system', 'manual']).default('system'))
     .option('--faults <profile-or-file>', `fault rules for the default store from the start: a profile (${Object.keys(FAULT_PROFILES).join(', ')}) or a JSON file holding an array of rules`)
     .option('--journal-size <n>', 'requests the journal keeps (GET /__sim/journal); 0 keeps none', integer('--journal-size', 0, 1_000_000), 10_000)
+    .option('--max-connections <n>', 'connections served at once; more are answered 503 and closed', integer('--max-connections', 1, 1_000_000), 1_000)
     .addOption(new Option('--log-level <level>', 'info: one line per request; warn: only requests that broke the contract, faults and 5xx; silent: none')
       .choices([...LOG_LEVELS]).default('info'))
-    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; logLevel: LogLevel }) => {
+    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel }) => {
       const own = options.scenarioFile ? await ownScenarios(serve, options.scenarioFile) : [];
       const scenario = options.scenario ?? own[0]?.name ?? DEFAULT_SCENARIO;
       if (![...scenarios, ...own].some((s) => s.name === scenario)) {
@@ -108,7 +111,7 @@ export function buildCli(): Command {
       }
       let running: RunningSimulator;
       try {
-        running = await simulator.listen(options.port, options.host);
+        running = await simulator.listen(options.port, options.host, { maxConnections: options.maxConnections });
       } catch (error) {
         process.stderr.write(`purple-dot-sim: ${listenFailure(error as NodeJS.ErrnoException, options.host, options.port)}\n`);
         simulator.engine.close();
@@ -125,8 +128,9 @@ export function buildCli(): Command {
         `  control API   ${running.url}/__sim`,
         '',
       ].join('\n'));
+      // SIGTERM and SIGINT: stop accepting, let requests under way finish (10 s at most), then exit 0.
       const stop = () => {
-        void running.close().then(() => {
+        void running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(() => {
           // The last lines of the log, then exit once stdout has taken them (a pipe is written asynchronously).
           log?.flush();
           process.stdout.write('', () => process.exit(0));

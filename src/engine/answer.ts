@@ -14,6 +14,7 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   unsupported_media_type: 415,
 };
 

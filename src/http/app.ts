@@ -5,6 +5,7 @@ import { answerError, errorEnvelope, refusal, reporter, type Answer } from '../e
 import { routeTable, type EngineRequest, type OperationId, type Route } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { bodyRefusal } from './body-errors.ts';
+import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 
 export interface SimulatorOptions extends EngineOptions {
@@ -14,7 +15,13 @@ export interface SimulatorOptions extends EngineOptions {
 
 export interface RunningSimulator {
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting, lets requests under way finish within `graceMs` (0 by default: at once), then closes. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** Connections beyond this many are answered 503 in the error envelope and closed. */
+  maxConnections?: number;
 }
 
 export interface Simulator {
@@ -24,13 +31,15 @@ export interface Simulator {
    */
   app: Express;
   engine: Engine;
-  listen(port?: number, host?: string): Promise<RunningSimulator>;
+  listen(port?: number, host?: string, options?: ListenOptions): Promise<RunningSimulator>;
 }
 
-// Not strict: `null` or `"x"` is valid JSON, and the schema then names what is wrong with it.
-const jsonBody = express.json({ limit: '10mb', strict: false });
+// Not strict: `null` or `"x"` is valid JSON, and the schema then names what is wrong with it. The limits count
+// the body after gzip or deflate is undone, and stay far below what V8 can hold as one string (about 512 MB):
+// no body can bring the process down. Purple Dot's bodies are small objects.
+const jsonBody = express.json({ limit: '1mb', strict: false });
 // A snapshot of the large-catalogue scenario is about 150 MB.
-const snapshotBody = express.json({ limit: '1gb', strict: false });
+const snapshotBody = express.json({ limit: '256mb', strict: false });
 
 /** The one place an answer is written, errors included; a fault's delivery (late, or lost) is carried out here. */
 function writeAnswer(res: Response, answer: Answer): void {
@@ -195,10 +204,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   return {
     app,
     engine,
-    listen(port = 0, host = '127.0.0.1') {
+    listen(port = 0, host = '127.0.0.1', listenOptions = {}) {
       return new Promise((resolve, reject) => {
         const server = app.listen(port, host);
         answerTransportErrors(server);
+        const guard = guardServer(server, listenOptions.maxConnections);
         server.once('error', reject);
         server.once('listening', () => {
           const address = server.address() as AddressInfo;
@@ -206,10 +216,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           resolve({
             url: `http://${shownHost}:${address.port}`,
             // The engine outlives the server (the app may serve elsewhere too); `engine.close()` stops its timers.
-            close: () => new Promise<void>((done, fail) => {
-              server.close((error) => (error ? fail(error) : done()));
-              server.closeAllConnections();
-            }),
+            close: (closeOptions) => guard.close(closeOptions),
           });
         });
       });

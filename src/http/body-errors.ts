@@ -18,7 +18,9 @@ export function bodyRefusal(error: unknown): DomainError | undefined {
     ]);
   }
   if (parserError.type === 'entity.too.large') {
-    return new DomainError('invalid', 'BODY_TOO_LARGE', 'The request body is too large.', [{ field: 'body', problem: 'is too large' }]);
+    const limit = (error as { limit?: number }).limit;
+    const over = limit ? `is over the ${Math.round(limit / 1024 / 1024)} MB limit` : 'is too large';
+    return new DomainError('too_large', 'BODY_TOO_LARGE', `The request body ${over}.`, [{ field: 'body', problem: over }]);
   }
   if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
     return new DomainError('invalid', 'INVALID_REQUEST', 'The request body cannot be read.', [{ field: 'body', problem: 'cannot be read' }]);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -279,5 +280,52 @@ describe('purple-dot-sim serve, as a tool to run and watch', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('purple-dot-sim serve, stopping and under too many connections', () => {
+  it('finishes the requests under way on SIGTERM, refuses new ones, and exits 0', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pds-grace-'));
+    try {
+      const file = join(folder, 'slow.json');
+      writeFileSync(file, JSON.stringify([{ operationId: 'countPreOrders', latencyMs: 700 }]));
+      const child = run(['serve', '--port', '0', '--faults', file, '--log-level', 'silent']);
+      child.stderr!.resume();
+      let banner = '';
+      while (!banner.includes('control API')) banner += String((await once(child.stdout!, 'data'))[0]);
+      const url = /listening on (http:\/\/\S+)/.exec(banner)![1]!;
+      const count = `${url}/admin/api/v1/pre-orders/count`;
+      const headers = { 'X-Purple-Dot-Access-Token': credentials.private_access_token };
+      const underWay = Array.from({ length: 30 }, () => fetch(count, { headers }).then((res) => res.status, (error: Error) => error.message));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const late = await fetch(count, { headers }).then((res) => res.status, () => 'refused');
+      expect(await Promise.all(underWay)).toEqual(Array.from({ length: 30 }, () => 200));
+      expect(late).toBe('refused');
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a connection over --max-connections 503 in the envelope instead of dropping it', async () => {
+    const url = await serve(['--max-connections', '2', '--log-level', 'silent']);
+    const { port } = new URL(url);
+    const open = async (): Promise<Socket> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      return socket;
+    };
+    const held = [await open(), await open()];
+    const third = await open();
+    third.write('GET /__sim/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    let text = '';
+    third.on('data', (d) => (text += d));
+    await once(third, 'close');
+    expect(text).toMatch(/^HTTP\/1\.1 503 /);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ meta: { result: 'error' }, error: { code: 'TOO_MANY_CONNECTIONS' } });
+    for (const socket of held) socket.destroy();
   });
 });
