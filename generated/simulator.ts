@@ -1854,6 +1854,20 @@ export interface components {
             };
         };
         /**
+         * @description The simulator was started with a control token and the request does not carry it (simulator design,
+         *     inferred): `MISSING_CONTROL_TOKEN` when there is no `Authorization` header or it is not
+         *     `Bearer <token>`, `INVALID_CONTROL_TOKEN` when the bearer token is not the simulator's;
+         *     `error.details` names `Authorization`. A simulator started without a token never sends it.
+         */
+        ControlUnauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /**
          * @description Unknown store (`UNKNOWN_STORE`, on the store-scoped paths), scenario (`UNKNOWN_SCENARIO`), product,
          *     variant, waitlist, pre-order or line item.
          */
@@ -1901,7 +1915,12 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The body is not `application/json`. */
+        /**
+         * @description `UNSUPPORTED_MEDIA_TYPE`, `error.details` naming `Content-Type`: the body is not `application/json`,
+         *     or a state-changing control call without the control token was not sent as `application/json`, even
+         *     one with no body (the cross-site write guard: a web page cannot send a JSON request cross-site
+         *     without a CORS preflight; see the API description; simulator design, inferred).
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -2292,6 +2311,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["IndexRead"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     listScenarios: {
@@ -2315,6 +2335,7 @@ export interface operations {
                     };
                 };
             };
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     listStores: {
@@ -2327,6 +2348,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoreList"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     createStore: {
@@ -2353,6 +2375,7 @@ export interface operations {
         responses: {
             201: components["responses"]["StoreCreated"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2372,6 +2395,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoreRead"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
@@ -2388,8 +2412,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoreDeleted"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
             409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getStatus: {
@@ -2402,6 +2428,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StatusRead"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     reset: {
@@ -2414,6 +2441,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoreReset"];
+            401: components["responses"]["ControlUnauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     loadScenario: {
@@ -2437,6 +2466,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ScenarioLoaded"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2452,6 +2482,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["SnapshotExported"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     importSnapshot: {
@@ -2469,6 +2500,7 @@ export interface operations {
         responses: {
             200: components["responses"]["SnapshotImported"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -2500,6 +2532,7 @@ export interface operations {
         responses: {
             201: components["responses"]["PreOrderPlaced"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2529,6 +2562,7 @@ export interface operations {
         responses: {
             200: components["responses"]["PreOrderCancelled"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2564,6 +2598,7 @@ export interface operations {
         responses: {
             201: components["responses"]["WaitlistCreated"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2593,6 +2628,7 @@ export interface operations {
         responses: {
             200: components["responses"]["WaitlistUpdated"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2622,6 +2658,7 @@ export interface operations {
         responses: {
             200: components["responses"]["VariantStockSet"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2637,6 +2674,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["ClockRead"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     setClock: {
@@ -2659,6 +2697,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2684,6 +2723,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
@@ -2698,6 +2738,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["ExportsRun"];
+            401: components["responses"]["ControlUnauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     voidFulfillmentOrder: {
@@ -2713,8 +2755,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FulfillmentOrderVoided"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getJournal: {
@@ -2741,6 +2785,7 @@ export interface operations {
         responses: {
             200: components["responses"]["JournalRead"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     clearJournal: {
@@ -2753,6 +2798,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["JournalCleared"];
+            401: components["responses"]["ControlUnauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     listFaults: {
@@ -2765,6 +2812,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FaultList"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     addFault: {
@@ -2790,6 +2838,7 @@ export interface operations {
         responses: {
             201: components["responses"]["FaultAdded"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownOperation"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2805,6 +2854,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FaultsCleared"];
+            401: components["responses"]["ControlUnauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     removeFault: {
@@ -2820,7 +2871,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FaultRemoved"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownFault"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     applyFaultProfile: {
@@ -2836,7 +2889,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             201: components["responses"]["FaultProfileApplied"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownProfile"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getCoverage: {
@@ -2849,6 +2904,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["CoverageRead"];
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     getStatusInStore: {
@@ -2864,6 +2920,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StatusRead"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
@@ -2880,7 +2937,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoreReset"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     loadScenarioInStore: {
@@ -2907,6 +2966,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ScenarioLoaded"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2925,6 +2985,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["SnapshotExported"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
@@ -2946,6 +3007,7 @@ export interface operations {
         responses: {
             200: components["responses"]["SnapshotImported"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2981,6 +3043,7 @@ export interface operations {
         responses: {
             201: components["responses"]["PreOrderPlaced"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3012,6 +3075,7 @@ export interface operations {
         responses: {
             200: components["responses"]["PreOrderCancelled"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3050,6 +3114,7 @@ export interface operations {
         responses: {
             201: components["responses"]["WaitlistCreated"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3081,6 +3146,7 @@ export interface operations {
         responses: {
             200: components["responses"]["WaitlistUpdated"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3112,6 +3178,7 @@ export interface operations {
         responses: {
             200: components["responses"]["VariantStockSet"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3130,6 +3197,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["ClockRead"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
@@ -3156,6 +3224,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3185,6 +3254,7 @@ export interface operations {
         responses: {
             200: components["responses"]["ClockChanged"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3203,7 +3273,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["ExportsRun"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     voidFulfillmentOrderInStore: {
@@ -3221,8 +3293,10 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FulfillmentOrderVoided"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getJournalInStore: {
@@ -3252,6 +3326,7 @@ export interface operations {
         responses: {
             200: components["responses"]["JournalRead"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
@@ -3268,7 +3343,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["JournalCleared"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     listFaultsInStore: {
@@ -3284,6 +3361,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FaultList"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
@@ -3313,6 +3391,7 @@ export interface operations {
         responses: {
             201: components["responses"]["FaultAdded"];
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownOperation"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3331,7 +3410,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FaultsCleared"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     removeFaultInStore: {
@@ -3349,7 +3430,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["FaultRemoved"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownFault"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     applyFaultProfileInStore: {
@@ -3367,7 +3450,9 @@ export interface operations {
         requestBody?: never;
         responses: {
             201: components["responses"]["FaultProfileApplied"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownProfile"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getCoverageInStore: {
@@ -3383,6 +3468,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["CoverageRead"];
+            401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
         };
     };
