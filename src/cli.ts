@@ -4,6 +4,7 @@ import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios } from '../scenarios/index.ts
 import type { Scenario } from './engine/scenario.ts';
 import { FAULT_PROFILES } from './engine/faults.ts';
 import { createSimulator, type RunningSimulator, type Simulator } from './http/app.ts';
+import { isLoopback } from './http/control-plane.ts';
 import { createRequestLog, LOG_LEVELS, type LogLevel } from './http/request-log.ts';
 import { packageFileUrl } from './package-files.ts';
 import { loadScenarioFile } from './scenario-file.ts';
@@ -86,10 +87,21 @@ export function buildCli(): Command {
       .choices(['system', 'manual']).default('system'))
     .option('--faults <profile-or-file>', `fault rules for the default store from the start: a profile (${Object.keys(FAULT_PROFILES).join(', ')}) or a JSON file holding an array of rules`)
     .option('--journal-size <n>', 'requests the journal keeps (GET /__sim/journal); 0 keeps none', integer('--journal-size', 0, 1_000_000), 10_000)
+    .addOption(new Option('--control-token <token>', 'when set, /__sim needs Authorization: Bearer <token>; required when --host is not loopback')
+      .env('PURPLE_DOT_SIM_CONTROL_TOKEN'))
+    .option('--allowed-host <name...>', 'Host names accepted besides this machine\'s own (a proxy or a container name)')
     .option('--max-connections <n>', 'connections served at once; more are answered 503 and closed', integer('--max-connections', 1, 1_000_000), 1_000)
     .addOption(new Option('--log-level <level>', 'info: one line per request; warn: only requests that broke the contract, faults and 5xx; silent: none')
       .choices([...LOG_LEVELS]).default('info'))
-    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel }) => {
+    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel; controlToken?: string; allowedHost?: string[] }) => {
+      const loopback = isLoopback(options.host);
+      if (!loopback && !options.controlToken) {
+        serve.error(`error: --host ${options.host} lets other machines reach the control API, which can read every store's credentials and reset them: `
+          + 'give --control-token (or PURPLE_DOT_SIM_CONTROL_TOKEN), or keep the default --host 127.0.0.1.');
+      }
+      if (options.controlToken !== undefined && !/^[!-~]{16,200}$/.test(options.controlToken)) {
+        serve.error('error: --control-token must be 16 to 200 visible ASCII characters, no spaces.');
+      }
       const own = options.scenarioFile ? await ownScenarios(serve, options.scenarioFile) : [];
       const scenario = options.scenario ?? own[0]?.name ?? DEFAULT_SCENARIO;
       if (![...scenarios, ...own].some((s) => s.name === scenario)) {
@@ -100,6 +112,7 @@ export function buildCli(): Command {
       try {
         simulator = createSimulator({
           scenario, seed: options.seed, clock: options.clock, scenarios: own, journalSize: options.journalSize, onRequest: log?.record,
+          controlToken: options.controlToken, allowedHosts: options.allowedHost,
         });
       } catch (error) {
         serve.error(`error: cannot start: ${(error as Error).message}`);
@@ -118,7 +131,11 @@ export function buildCli(): Command {
         // Nothing is served: no reason to wait for anything else to finish.
         process.exit(1);
       }
-      const { public_api_key, private_access_token, shared_secret } = simulator.engine.defaultStore().credentials;
+      // Secrets are printed only where nobody else can reach them: on loopback. Elsewhere GET /__sim/status shows them (with the token).
+      const shown = (secret: string): string => (loopback ? secret : `${secret.slice(0, 4)}…(masked: bound beyond loopback)`);
+      const { public_api_key } = simulator.engine.defaultStore().credentials;
+      const private_access_token = shown(simulator.engine.defaultStore().credentials.private_access_token);
+      const shared_secret = shown(simulator.engine.defaultStore().credentials.shared_secret);
       process.stdout.write([
         `purple-dot-sim listening on ${running.url}`,
         `  scenario      ${scenario} (seed ${options.seed}, ${options.clock} clock)`,

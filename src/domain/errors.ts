@@ -1,5 +1,5 @@
 /** What kind of refusal a domain error is; the HTTP layer maps each kind to one status. */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'not_found' | 'conflict' | 'too_large' | 'unsupported_media_type';
+export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported_media_type';
 
 export interface ErrorDetail {
   field: string;

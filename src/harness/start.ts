@@ -95,8 +95,8 @@ export interface SimulatorHandle {
 const ENGINE_PATHS = /^\/__sim(\/stores(\/|$)|\/scenarios$|$)/;
 
 /** A control client whose `/__sim/…` paths act on one store, so the same typed calls serve any store handle. */
-function storeControlClient(baseUrl: string, store: string): ControlClient {
-  const client = createControlClient({ baseUrl });
+function storeControlClient(baseUrl: string, store: string, controlToken: string | undefined): ControlClient {
+  const client = createControlClient({ baseUrl, controlToken });
   if (store === DEFAULT_STORE_ID) return client;
   client.use({
     onRequest({ request }) {
@@ -129,7 +129,16 @@ const describeEntry = (e: JournalEntry): string =>
   `  #${e.seq} ${e.method} ${e.path}${Object.keys(e.query).length ? `?${new URLSearchParams(e.query as Record<string, string>)}` : ''} → ${e.status}`
   + `${e.operationId ? ` (${e.operationId})` : ''}${e.body === null ? '' : ` body ${JSON.stringify(e.body).slice(0, 200)}`}`;
 
-function handleFor(engine: Engine, url: string, storeId: string, close: () => Promise<void>, owned: Set<SimulatorHandle>): SimulatorHandle {
+interface Shared {
+  engine: Engine;
+  url: string;
+  controlToken: string | undefined;
+  /** The store handles made from this simulator, closed with it. */
+  owned: Set<SimulatorHandle>;
+}
+
+function handleFor(shared: Shared, storeId: string, close: () => Promise<void>): SimulatorHandle {
+  const { engine, url, owned } = shared;
   const store = engine.stores.require(storeId);
   const scoped = storeId !== DEFAULT_STORE_ID;
   /** A control operation on this store, typed; a refusal becomes an Error with the envelope's message. */
@@ -160,7 +169,7 @@ function handleFor(engine: Engine, url: string, storeId: string, close: () => Pr
     store: storeId,
     credentials: store.credentials,
     client: createPurpleDotClient({ baseUrl: url, apiKey: store.credentials.public_api_key, accessToken: store.credentials.private_access_token }),
-    control: storeControlClient(url, storeId),
+    control: storeControlClient(url, storeId, shared.controlToken),
     engine,
     journal: {
       entries: journalEntries,
@@ -208,10 +217,10 @@ function handleFor(engine: Engine, url: string, storeId: string, close: () => Pr
     async createStore(options = {}) {
       // Like this store unless told otherwise: same scenario and seed, so a test's store starts as this one did.
       const created = engine.createStore({ scenario: options.scenario ?? store.scenario, seed: options.seed ?? store.seed, clock: options.clock });
-      const child = handleFor(engine, url, created.id, async () => {
+      const child = handleFor(shared, created.id, async () => {
         owned.delete(child);
         if (engine.stores.get(created.id)) engine.deleteStore(created.id);
-      }, owned);
+      });
       owned.add(child);
       try {
         applyFaults(child, options.faults);
@@ -240,11 +249,11 @@ export async function startSimulator(options: StartOptions = {}): Promise<Simula
   const simulator = createSimulator(simulatorOptions);
   const running: RunningSimulator = await simulator.listen(port ?? 0, host ?? '127.0.0.1');
   const owned = new Set<SimulatorHandle>();
-  const handle = handleFor(simulator.engine, running.url, DEFAULT_STORE_ID, async () => {
+  const handle = handleFor({ engine: simulator.engine, url: running.url, controlToken: options.controlToken, owned }, DEFAULT_STORE_ID, async () => {
     await Promise.all([...owned].map((child) => child.close()));
     simulator.engine.close();
     await running.close();
-  }, owned);
+  });
   try {
     applyFaults(handle, faults);
   } catch (error) {

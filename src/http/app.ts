@@ -5,12 +5,22 @@ import { answerError, errorEnvelope, refusal, reporter, type Answer } from '../e
 import { routeTable, type EngineRequest, type OperationId, type Route } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { bodyRefusal } from './body-errors.ts';
+import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 
-export interface SimulatorOptions extends EngineOptions {
+export interface SimulatorOptions extends EngineOptions, ControlPlaneOptions {
   /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
   engine?: Engine;
+}
+
+export interface AppOptions extends ControlPlaneOptions {
+  onBug?: (error: unknown) => void;
+  /**
+   * The Host names accepted (DNS-rebinding protection); every Host when left out. `listen()` on a loopback
+   * address fills it in: the loopback names, the bound address and `allowedHosts`.
+   */
+  hosts?: () => ReadonlySet<string> | undefined;
 }
 
 export interface RunningSimulator {
@@ -142,8 +152,8 @@ const unknownRoute = (req: Request): Answer =>
  * The Express adapter of an engine: one route per spec operation, each running parse → dispatch → write.
  * Validation, credentials and the store are the engine's; this only carries HTTP in and out.
  */
-export function createApp(engine: Engine, onBug?: (error: unknown) => void): Express {
-  const report = reporter(onBug);
+export function createApp(engine: Engine, options: AppOptions = {}): Express {
+  const report = reporter(options.onBug);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -154,11 +164,21 @@ export function createApp(engine: Engine, onBug?: (error: unknown) => void): Exp
     params: [...route.operation.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
   }));
 
+  app.use((req, res, next) => {
+    const hosts = options.hosts?.();
+    if (!hosts) return next();
+    return hostCheck(() => hosts, (_req, error) => writeAnswer(res, refusal(error)))(req, res, next);
+  });
   app.use((req, res, next) => (decodable(req.path) ? next() : writeAnswer(res, undecodablePath(routes, req))));
   for (const route of routes) {
     const expressPath = route.operation.path.replace(/\{([^}]+)\}/g, ':$1');
     const operationId = route.operation.operation.operationId as OperationId;
     app[route.operation.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
+      const locked = route.operation.spec === 'simulator' ? controlPlaneRefusal(req, options) : undefined;
+      if (locked) {
+        writeAnswer(res, refusal(locked));
+        return;
+      }
       readBody(route, req, res).then((bodyError) => {
         const request: EngineRequest = {
           method: req.method,
@@ -200,7 +220,9 @@ export function createApp(engine: Engine, onBug?: (error: unknown) => void): Exp
 /** Builds the simulator: an engine answering every operation of both specs, and the Express app serving it. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const engine = options.engine ?? createEngine(options);
-  const app = createApp(engine, options.onBug);
+  // Names are checked from the start only when the caller names the hosts it accepts; see listen() for loopback.
+  let hosts: ReadonlySet<string> | undefined = options.allowedHosts ? allowedHostNames('localhost', options.allowedHosts) : undefined;
+  const app = createApp(engine, { onBug: options.onBug, controlToken: options.controlToken, allowedHosts: options.allowedHosts, hosts: () => hosts });
   return {
     app,
     engine,
@@ -209,6 +231,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         const server = app.listen(port, host);
         answerTransportErrors(server);
         const guard = guardServer(server, listenOptions.maxConnections);
+        // On loopback, only this machine's names (and those allowed) may reach it: the DNS-rebinding guard.
+        if (isLoopback(host)) hosts = allowedHostNames(host, options.allowedHosts);
         server.once('error', reject);
         server.once('listening', () => {
           const address = server.address() as AddressInfo;

@@ -150,7 +150,8 @@ describe('purple-dot-sim serve', () => {
   });
 
   it('refuses a --host that does not resolve with one line on stderr, no stack trace, and exit code 1', async () => {
-    const { code, stdout, stderr } = await output(run(['serve', '--port', '0', '--host', 'no-such-host.invalid']));
+    // Beyond loopback a control token is required first; with one, the host's own failure is what is left.
+    const { code, stdout, stderr } = await output(run(['serve', '--port', '0', '--host', 'no-such-host.invalid', '--control-token', 'a-control-token-of-twenty-chars']));
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^purple-dot-sim: --host no-such-host\.invalid does not resolve to an address \((ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)\): give a name or IP address of this machine, e\.g\. 127\.0\.0\.1 or 0\.0\.0\.0\.\n$/);
     expect(code).toBe(1);
@@ -327,5 +328,31 @@ describe('purple-dot-sim serve, stopping and under too many connections', () => 
     expect(text).toMatch(/^HTTP\/1\.1 503 /);
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ meta: { result: 'error' }, error: { code: 'TOO_MANY_CONNECTIONS' } });
     for (const socket of held) socket.destroy();
+  });
+});
+
+describe('purple-dot-sim serve beyond loopback', () => {
+  it('refuses --host 0.0.0.0 without a control token, saying why', async () => {
+    const { code, stderr } = await output(run(['serve', '--port', '0', '--host', '0.0.0.0']));
+    expect(code).toBe(1);
+    expect(stderr).toContain('give --control-token (or PURPLE_DOT_SIM_CONTROL_TOKEN)');
+  });
+
+  it('serves 0.0.0.0 with a control token from the environment, masking the secrets in its banner', async () => {
+    const token = 'a-control-token-of-twenty-chars';
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '0.0.0.0', '--log-level', 'silent'], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PURPLE_DOT_SIM_CONTROL_TOKEN: token },
+    });
+    children.push(child);
+    child.stderr!.resume();
+    let banner = '';
+    while (!banner.includes('control API')) banner += String((await once(child.stdout!, 'data'))[0]);
+    expect(banner).not.toContain(credentials.private_access_token);
+    expect(banner).not.toContain(credentials.shared_secret);
+    expect(banner).toContain('masked');
+    const port = /listening on http:\/\/\S+:(\d+)/.exec(banner)![1]!;
+    expect((await fetch(`http://127.0.0.1:${port}/__sim/status`)).status).toBe(401);
+    const status = await fetch(`http://127.0.0.1:${port}/__sim/status`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await status.json()).data.credentials.private_access_token).toBe(credentials.private_access_token);
   });
 });

@@ -539,6 +539,17 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
     });
   });
 
+  it('refuses a body over the 1 MB limit with 413 on every operation that takes one, changing nothing', async () => {
+    const before = JSON.stringify(data());
+    const withBody = PURPLE_DOT_OPERATIONS.filter((op) => op.statuses.includes('413'));
+    expect(withBody.map((op) => op.operationId).sort()).toEqual(['createFulfillment', 'createRefund', 'updateInventory']);
+    for (const op of withBody) {
+      // Any JSON over the limit: it is refused before it is read as this operation's body.
+      expectError(await api.privatePost(op.template, { padding: 'x'.repeat(1_100_000) }), 413, 'BODY_TOO_LARGE');
+    }
+    expect(JSON.stringify(data())).toBe(before);
+  });
+
   // Runs last in the scenario: a ledger of the calls above, so an operation added to the spec without a test here fails.
   it('answered every operation with its success status and every error status it can produce', () => {
     const missing = PURPLE_DOT_OPERATIONS.flatMap((op) =>

@@ -45,6 +45,8 @@ export async function startHarness(options: SimulatorOptions = {}): Promise<Harn
       payload = JSON.stringify(init.body);
       headers['content-type'] ??= 'application/json';
     }
+    // The control plane takes state-changing calls as JSON only, bodyless ones too (no cross-site writes).
+    if (method !== 'GET' && path.startsWith('/__sim') && init.raw === undefined) headers['content-type'] ??= 'application/json';
     const res = await fetch(`${running.url}${path}`, { method, headers, body: payload });
     const text = await res.text();
     const body = text ? JSON.parse(text) : undefined;
