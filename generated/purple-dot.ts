@@ -815,7 +815,7 @@ export interface components {
             exported_units: number;
         };
         InventoryUpdate: {
-            /** @description The SKU whose level is set (documented as required). */
+            /** @description The SKU whose level is set (documented as required; at most 255 characters, inferred: a cap so no request can store an unbounded string). */
             sku: string;
             /** @description Absolute units available now (documented); negative values and values above 10^9 answer 400 (bounds inferred). */
             available_units: number;

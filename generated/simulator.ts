@@ -1166,6 +1166,10 @@ export interface components {
             };
         };
         Count: number;
+        /**
+         * @description A closed shape with caps on every list and string (inferred: what a checkout sends is small and known;
+         *     a field nobody reads, or one nested thousands deep, is refused with 400 naming it rather than stored).
+         */
         PlacePreOrderRequest: {
             /** Format: email */
             email: string;
@@ -1182,8 +1186,24 @@ export interface components {
                 last_name?: string;
                 external_id?: string | null;
             };
-            shipping_address?: components["schemas"]["Address"];
+            shipping_address?: components["schemas"]["ShippingAddressInput"];
             discount_codes?: string[];
+        };
+        /** @description The shipping address a checkout sends, in the Purple Dot `Address` shape, closed and capped (inferred). */
+        ShippingAddressInput: {
+            first_name: string;
+            last_name: string;
+            address1: string;
+            address2: string | null;
+            city: string;
+            postal_code: string;
+            /** @description ISO 3166-2 subdivision code. */
+            province_code: string | null;
+            /** @description English country name. */
+            country: string;
+            /** @description ISO 3166-1 alpha-2 code. */
+            country_code: string;
+            phone: string | null;
         };
         WaitlistVariantBuySize: {
             variant_id: string;

@@ -31,3 +31,42 @@ describe('request body limits', () => {
     expect(res.status).toBe(201);
   });
 });
+
+describe('closed shapes and caps on what is stored', () => {
+  const h = useHarness();
+  /** JSON nested `levels` deep, written out by hand: JSON.stringify itself would run out of stack. */
+  const deepJson = (levels: number): string => `${'{"a":'.repeat(levels)}"bottom"${'}'.repeat(levels)}`;
+  const address = {
+    first_name: 'Ada', last_name: 'Lovelace', address1: '1 Main Street', address2: null, city: 'Portland', postal_code: '97201',
+    province_code: 'OR', country: 'United States', country_code: 'US', phone: null,
+  };
+  const variant = () => h().sim.engine.defaultStore().state.data.waitlists[0]!.allocations[0]!.variant_id;
+  const count = () => h().sim.engine.defaultStore().state.data.pre_orders.length;
+
+  it('refuses a placement whose address carries a field nested 5,000 deep, naming it, and stores nothing', async () => {
+    const before = count();
+    const body = JSON.stringify({ email: 'deep@example.com', lines: [{ variant_id: variant(), quantity: 1 }], shipping_address: { ...address, notes: 'NOTES' } })
+      .replace('"NOTES"', deepJson(5_000));
+    const res = await h().request('POST', '/__sim/pre-orders', { raw: body, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toContainEqual({ field: 'shipping_address.notes', problem: 'is not a field this accepts' });
+    expect(count()).toBe(before);
+    // Every later answer is still whole: the list and a snapshot.
+    expect((await h().privateGet('/admin/api/v1/pre-orders', { limit: 200 })).status).toBe(200);
+    expect((await h().control('GET', '/__sim/snapshot')).status).toBe(200);
+  });
+
+  it('refuses an unknown field of a placement and strings over their caps, naming each', async () => {
+    const res = await h().control('POST', '/__sim/pre-orders', {
+      email: 'caps@example.com', lines: [{ variant_id: variant(), quantity: 1 }], discount_codes: ['X'.repeat(101)], gift: true,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining(['gift', 'discount_codes[0]']));
+  });
+
+  it('refuses a SKU over 255 characters on POST /inventory, so no request stores an unbounded string', async () => {
+    const res = await h().privatePost('/admin/api/v1/inventory', { sku: 'S'.repeat(256), available_units: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('sku');
+  });
+});
