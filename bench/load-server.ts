@@ -1,0 +1,20 @@
+/**
+ * The server side of bench/load.ts, in a process of its own so the load generator does not share its event
+ * loop: serves the simulator and reports event-loop delay and memory to its parent over IPC.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createSimulator } from '../src/index.ts';
+
+const running = await createSimulator({ scenario: process.argv[2] ?? 'on-preorder', journalSize: Number(process.argv[3] ?? 10_000) }).listen(0);
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+
+process.on('message', (message: { type: string }) => {
+  if (message.type === 'reset-delay') delay.reset();
+  if (message.type === 'stats') {
+    globalThis.gc?.();
+    process.send!({ type: 'stats', rss: process.memoryUsage().rss, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 });
+  }
+  if (message.type === 'stop') void running.close().then(() => process.exit(0));
+});
+process.send!({ type: 'ready', url: running.url });
