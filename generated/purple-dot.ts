@@ -867,6 +867,16 @@ export interface components {
             company?: string;
             url?: string;
         };
+        /**
+         * @description The tracking a fulfilment sends: the three documented fields, each capped, and nothing else (inferred:
+         *     the simulator stores what it is sent, so an unknown field or one nested thousands deep is refused
+         *     with 400 naming it rather than kept).
+         */
+        TrackingInfoInput: {
+            number?: string;
+            company?: string;
+            url?: string;
+        };
         FulfillmentOrder: {
             /** Format: uuid */
             id: string;
@@ -938,7 +948,7 @@ export interface components {
                  */
                 notify_customer?: boolean;
                 /** @description Tracking of the shipment (documented); `null` is read as none (inferred). */
-                tracking_info?: components["schemas"]["TrackingInfo"] | null;
+                tracking_info?: components["schemas"]["TrackingInfoInput"] | null;
             };
         };
         FulfillmentResult: {

@@ -77,3 +77,20 @@ export function checkIntegrity(store: StoreState): void {
   for (const order of data.pre_orders) presentPreOrder(order);
   for (const fo of data.fulfillment_orders) presentFulfillmentOrder(store, fo);
 }
+
+/** The deepest a store's data legitimately nests is about 6 levels; far past that is not a store. */
+const MAX_SNAPSHOT_DEPTH = 32;
+
+/**
+ * Throws when a value nests deeper than a store's data can, walking it without recursion so the check itself
+ * cannot run out of stack (a clone or an export of such a value would, and break every later export).
+ */
+export function checkNesting(value: unknown, where = 'stores'): void {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 0, path: where }];
+  while (stack.length > 0) {
+    const { value: item, depth, path } = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > MAX_SNAPSHOT_DEPTH) throw new Error(`${path} nests deeper than ${MAX_SNAPSHOT_DEPTH} levels, which no store's data does`);
+    for (const [key, child] of Object.entries(item)) stack.push({ value: child, depth: depth + 1, path: `${path}.${key}` });
+  }
+}

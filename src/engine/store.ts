@@ -5,7 +5,7 @@ import type { StoreData } from '../domain/types.ts';
 import { applyDueTransitions } from '../domain/waitlists.ts';
 import type { CoverageRecorder } from './coverage.ts';
 import type { FaultSet } from './faults.ts';
-import { checkIntegrity, latestTime } from './integrity.ts';
+import { checkIntegrity, checkNesting, latestTime } from './integrity.ts';
 import { buildScenario, type Scenario } from './scenario.ts';
 
 export interface Credentials {
@@ -122,6 +122,7 @@ export function createStore(options: StoreOptions): HostedStore {
       try {
         const entries = Object.values(snapshot.stores);
         if (entries.length !== 1) throw new Error(`a snapshot holds exactly one store, this one holds ${entries.length}`);
+        checkNesting(snapshot.stores);
         // The store keeps its own ID and credentials, so a snapshot of one store loads into any other.
         const data = structuredClone(entries[0]!);
         data.settings = { ...data.settings, ...settings };

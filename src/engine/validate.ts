@@ -91,6 +91,7 @@ export function validatorFor(op: SpecOperation): OperationValidator {
   const bodyPointer = op.operation.requestBody ? `${op.pointer}/requestBody/content/application~1json/schema` : undefined;
   const body: ValidateFunction | undefined = bodyPointer ? ajvs.body.compile({ $ref: `${SPEC_IDS[op.spec]}${bodyPointer}` }) : undefined;
   const codes = op.operation['x-sim-validation-codes'];
+  const declares404 = '404' in (op.operation.responses ?? {});
   const bodyCode = (list: ErrorDetail[]): string => {
     if (!codes) return 'INVALID_REQUEST';
     const match = Object.keys(codes).find((prefix) => prefix !== 'default' && list.some((d) => d.field.startsWith(prefix)));
@@ -99,8 +100,10 @@ export function validatorFor(op: SpecOperation): OperationValidator {
   const validator: OperationValidator = {
     check(parts) {
       if (!path(parts.path)) {
-        // A path parameter outside its constraint (e.g. a non-UUID id) does not match the route at all.
-        throw new DomainError('not_found', 'NOT_FOUND', 'No such resource.', details(path.errors));
+        // A path parameter outside its constraint (e.g. a non-UUID id) names no resource: 404 where the
+        // operation has one, else the parameter is bad input (400 naming it).
+        if (declares404) throw new DomainError('not_found', 'NOT_FOUND', 'No such resource.', details(path.errors));
+        throw refused('INVALID_REQUEST', details(path.errors));
       }
       if (!query(parts.query)) throw refused('INVALID_REQUEST', details(query.errors));
       if (body) {

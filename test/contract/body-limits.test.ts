@@ -70,3 +70,40 @@ describe('closed shapes and caps on what is stored', () => {
     expect(res.body.error.details[0].field).toBe('sku');
   });
 });
+
+describe('what fuzzing found, fixed', () => {
+  const h = useHarness();
+
+  it('refuses a fulfilment whose tracking carries an unknown field, naming it', async () => {
+    const fo = '00000000-0000-4000-8000-000000000000';
+    const res = await h().privatePost('/admin/api/v1/fulfillment', { fulfillment: { fulfillment_order_id: fo, tracking_info: { number: '1Z', extra: { a: 1 } } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toContainEqual({ field: 'fulfillment.tracking_info.extra', problem: 'is not a field this accepts' });
+  });
+
+  it('refuses a snapshot nested far deeper than a store, and every later export still answers', async () => {
+    const taken = (await h().control('GET', '/__sim/snapshot')).body.data;
+    let deep: unknown = [];
+    for (let i = 0; i < 2_000; i += 1) deep = [deep];
+    const store = Object.keys(taken.stores)[0]!;
+    const spoiled = { ...taken, stores: { [store]: { ...taken.stores[store], settings: { ...taken.stores[store].settings, extra: 'DEEP' } } } };
+    const body = JSON.stringify(spoiled).replace('"DEEP"', JSON.stringify(deep));
+    const res = await h().request('PUT', '/__sim/snapshot', { raw: body, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('INVALID_SNAPSHOT');
+    expect((await h().control('GET', '/__sim/snapshot')).status).toBe(200);
+  });
+
+  it('refuses a snapshot seed past 4294967295, as a scenario load does', async () => {
+    const taken = (await h().control('GET', '/__sim/snapshot')).body.data;
+    const res = await h().control('PUT', '/__sim/snapshot', { ...taken, seed: 9_007_199_254_740_992 });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('seed');
+  });
+
+  it('answers an empty SKU given in-process with 400 naming it, the statuses countSkuUnits declares', () => {
+    const answer = h().sim.engine.dispatchRaw('countSkuUnits', { headers: { 'x-purple-dot-access-token': 'pd_sim_private_access_token' }, path: { sku: '' } });
+    expect(answer.status).toBe(400);
+    expect((answer.body as { error: { details: { field: string }[] } }).error.details[0]!.field).toBe('sku');
+  });
+});
