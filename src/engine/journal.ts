@@ -70,11 +70,10 @@ export function journalCopy(value: unknown): unknown {
       if (item.length > KEPT_LIST_ITEMS) truncated[path || '(root)'] = item.length;
       return item.slice(0, KEPT_LIST_ITEMS).map((v, i) => copy(v, `${path}[${i}]`, depth + 1));
     }
-    const kept: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(item)) {
-      kept[key] = SECRET_KEYS.has(key) && typeof v === 'string' ? REDACTED : copy(v, path ? `${path}.${key}` : key, depth + 1);
-    }
-    return kept;
+    // fromEntries defines each key, so a field named `__proto__` is kept as a field, not made the copy's prototype.
+    return Object.fromEntries(Object.entries(item).map(([key, v]) => [
+      key, SECRET_KEYS.has(key) && typeof v === 'string' ? REDACTED : copy(v, path ? `${path}.${key}` : key, depth + 1),
+    ]));
   };
   const kept = copy(value, '', 0);
   if (Object.keys(truncated).length === 0) return kept;

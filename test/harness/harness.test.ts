@@ -179,6 +179,18 @@ describe('the request journal', () => {
     }
   });
 
+  it('keeps a body field named __proto__ as a field, as it was sent', async () => {
+    pd.current.journal.clear();
+    await fetch(`${pd.current.url}/admin/api/v1/inventory`, {
+      method: 'POST',
+      headers: { 'X-Purple-Dot-Access-Token': pd.current.credentials.private_access_token, 'Content-Type': 'application/json' },
+      body: '{"sku":"X","available_units":1,"__proto__":{"polluted":true}}',
+    });
+    const [entry] = pd.current.journal.entries({ operationId: 'updateInventory' });
+    expect(Object.hasOwn(entry!.body as object, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(entry!.body)).toBe(Object.prototype);
+  });
+
   it('keeps no more than its bound, dropping the oldest', async () => {
     const sim = await startSimulator({ journalSize: 5 });
     try {
