@@ -269,8 +269,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // Requests that named no store count for the default store, where an integrator looks first.
       if (vendor) {
         // An answer a fault lost never reached the client: it counts as a call and a fault, not as a status met.
-        const received = effect?.lose === undefined ? answer.status : undefined;
-        (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, received, request.query ?? {}, problems.length === 0, effect?.kind);
+        const statusSeen = effect?.lose === undefined ? answer.status : undefined;
+        (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, statusSeen, request.query ?? {}, problems.length === 0, effect?.kind);
       }
       if (observed && !JOURNAL_OPERATIONS.has(operationId)) {
         observe({
