@@ -1,32 +1,12 @@
 /**
  * Spec-driven fuzzing, in-process through `dispatchRaw`, on the partially-exported scenario, weighted to refunds, cancellations and inventory.
  * Every operation of both specs, with refunds, cancellations, inventory levels, exports and the clock drawn more often: what moves units between open, cancelled and exported.
- * What every answer must be, and what is checked after each sequence: see fuzz.ts. Seeded: FAST_CHECK_SEED
- * replays a run, `random` explores; the seed is in the summary line and in any failure.
+ * The suite itself: scenario-suite.ts.
  */
-import { describe, expect, it } from 'vitest';
-import { neverSent, neverSucceeded, runFuzz, shareOf, summary } from './fuzz.ts';
-import { hitsKnownBug } from './known-bugs.ts';
-import { operationModels } from './requests.ts';
+import { fuzzSuite } from './scenario-suite.ts';
 
-describe('spec-driven fuzzing on the partially-exported scenario, weighted to refunds, cancellations and inventory', () => {
-  it('answers every generated request of both specs, valid or mutated, as the spec declares, with no 5xx, and leaves every store whole', () => {
-    const report = runFuzz({
-      scenario: 'partially-exported',
-      runs: 150,
-      length: { max: 300 },
-      mutatedShare: 0.5,
-      weights: { createRefund: 30, cancelPreOrder: 20, cancelPreOrderInStore: 6, updateInventory: 25, runExports: 12, advanceClock: 12, countSkuUnits: 15 },
-      minRequests: 20_000,
-      skip: hitsKnownBug,
-    });
-    console.log(summary('partially-exported', report));
-    expect(report.requests).toBeGreaterThanOrEqual(20_000);
-    // Meaningful, not just green: every operation was sent, reached success at least once, and the run
-    // was neither all refusals nor all successes.
-    expect(neverSent(report, operationModels())).toEqual([]);
-    expect(neverSucceeded(report, operationModels())).toEqual([]);
-    expect(shareOf(report, 2)).toBeGreaterThan(0.3);
-    expect(shareOf(report, 4)).toBeGreaterThan(0.3);
-  }, 180_000);
+fuzzSuite('partially-exported', 'the partially-exported scenario, weighted to refunds, cancellations and inventory', {
+  scenario: 'partially-exported',
+  mutatedShare: 0.5,
+  weights: { createRefund: 30, cancelPreOrder: 20, cancelPreOrderInStore: 6, updateInventory: 25, runExports: 12, advanceClock: 12, countSkuUnits: 15 },
 });
