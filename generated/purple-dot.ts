@@ -452,7 +452,8 @@ export interface components {
         /**
          * @description Cursor fields next to the list inside `data`. Undocumented; two independent third-party clients page
          *     with `data.has_more` and `data.starting_after` (third-party observation). `starting_after` is the
-         *     cursor for the next page (the ID of this page's last item) when `has_more`, otherwise null.
+         *     cursor for the next page (the ID of this page's last item; for pre-orders in update order an opaque
+         *     cursor, see the `starting_after` parameter) when `has_more`, otherwise null.
          */
         PageInfo: {
             has_more: boolean;
@@ -1188,7 +1189,13 @@ export interface components {
         /**
          * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
          *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
-         *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
+         *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred). Pre-orders listed in update
+         *     order (`updated_at_min` given) are the exception: an order that changes after it was served moves to
+         *     the end, so its ID cannot say where the page stopped. There the page's `starting_after` (and its
+         *     `Link`) is an opaque cursor that carries its own position, signed for this store and time range and
+         *     shaped as a version-8 UUID; the server keeps nothing per walker. A pre-order's ID is still accepted
+         *     there and resumes after that order's latest update. An altered cursor, or one of another store or time
+         *     range, answers 400 `INVALID_CURSOR` naming `starting_after` (inferred: the docs describe only the ID).
          */
         StartingAfter: string;
         /** @description Only items created at or after this time (documented). */
@@ -1482,7 +1489,13 @@ export interface operations {
                 /**
                  * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
                  *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
-                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred). Pre-orders listed in update
+                 *     order (`updated_at_min` given) are the exception: an order that changes after it was served moves to
+                 *     the end, so its ID cannot say where the page stopped. There the page's `starting_after` (and its
+                 *     `Link`) is an opaque cursor that carries its own position, signed for this store and time range and
+                 *     shaped as a version-8 UUID; the server keeps nothing per walker. A pre-order's ID is still accepted
+                 *     there and resumes after that order's latest update. An altered cursor, or one of another store or time
+                 *     range, answers 400 `INVALID_CURSOR` naming `starting_after` (inferred: the docs describe only the ID).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
             };
@@ -1566,7 +1579,13 @@ export interface operations {
                 /**
                  * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
                  *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
-                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred). Pre-orders listed in update
+                 *     order (`updated_at_min` given) are the exception: an order that changes after it was served moves to
+                 *     the end, so its ID cannot say where the page stopped. There the page's `starting_after` (and its
+                 *     `Link`) is an opaque cursor that carries its own position, signed for this store and time range and
+                 *     shaped as a version-8 UUID; the server keeps nothing per walker. A pre-order's ID is still accepted
+                 *     there and resumes after that order's latest update. An altered cursor, or one of another store or time
+                 *     range, answers 400 `INVALID_CURSOR` naming `starting_after` (inferred: the docs describe only the ID).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
             };
@@ -1682,7 +1701,13 @@ export interface operations {
                 /**
                  * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
                  *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
-                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred). Pre-orders listed in update
+                 *     order (`updated_at_min` given) are the exception: an order that changes after it was served moves to
+                 *     the end, so its ID cannot say where the page stopped. There the page's `starting_after` (and its
+                 *     `Link`) is an opaque cursor that carries its own position, signed for this store and time range and
+                 *     shaped as a version-8 UUID; the server keeps nothing per walker. A pre-order's ID is still accepted
+                 *     there and resumes after that order's latest update. An altered cursor, or one of another store or time
+                 *     range, answers 400 `INVALID_CURSOR` naming `starting_after` (inferred: the docs describe only the ID).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
             };
@@ -1955,7 +1980,13 @@ export interface operations {
                 /**
                  * @description Cursor: the ID of the last item of the previous page (documented). The next page starts after that
                  *     item's place in the list's order, even if the item no longer matches the filters; an ID of no item of
-                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred).
+                 *     this kind answers 400 `INVALID_CURSOR` naming `starting_after` (inferred). Pre-orders listed in update
+                 *     order (`updated_at_min` given) are the exception: an order that changes after it was served moves to
+                 *     the end, so its ID cannot say where the page stopped. There the page's `starting_after` (and its
+                 *     `Link`) is an opaque cursor that carries its own position, signed for this store and time range and
+                 *     shaped as a version-8 UUID; the server keeps nothing per walker. A pre-order's ID is still accepted
+                 *     there and resumes after that order's latest update. An altered cursor, or one of another store or time
+                 *     range, answers 400 `INVALID_CURSOR` naming `starting_after` (inferred: the docs describe only the ID).
                  */
                 starting_after?: components["parameters"]["StartingAfter"];
                 /** @description Comma-separated fulfillment order references such as `#PD1000001-1`, URL-encoded (documented). */

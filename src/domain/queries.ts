@@ -1,10 +1,13 @@
 import { DomainError, invalid } from './errors.ts';
-import { emailKey, rememberServedCursor, servedCursor, updatedBetween, type StoreState } from './store.ts';
+import { readUpdateCursor, updateCursor } from './cursors.ts';
+import { emailKey, updatedBetween, type StoreState } from './store.ts';
 import type { FulfillmentOrder, LineStatus, PreOrder, Waitlist } from './types.ts';
 
 export interface Page<T> {
   items: T[];
   has_more: boolean;
+  /** The cursor of the next page when it is not the last item's ID (lists in update order). */
+  next?: string;
 }
 
 /** Takes up to `limit` matches from `source`, looking one further to learn whether there is more. */
@@ -85,12 +88,12 @@ function checkExclusive(filter: PreOrderFilter): void {
  * when `updated_at_min` is given (third-party observation). Each starts from the narrowest index the
  * filters allow, so a page costs what it returns plus what the other filters skip.
  */
-function candidates(state: StoreState, filter: PreOrderFilter, after: PreOrder | undefined): Iterable<PreOrder> {
+function candidates(state: StoreState, filter: PreOrderFilter, after: Position | undefined): Iterable<PreOrder> {
   const range = updateRange(filter);
-  if (range) return updatedBetween(state, range.fromMs, range.toMs, after ? servedCursor(state, after, range.fromMs, range.toMs) : 0);
+  if (range) return updatedBetween(state, range.fromMs, range.toMs, after?.updateSeq ?? 0);
   const list = narrowest(state, filter);
   const fromTime = filter.created_at_min ? firstAtOrAfter(list, Date.parse(filter.created_at_min), (o) => o.created_at) : 0;
-  const fromCursor = after ? firstAfter(list, after) : 0;
+  const fromCursor = after?.order ? firstAfter(list, after.order) : 0;
   return fromIndex(list, Math.max(fromTime, fromCursor));
 }
 
@@ -133,14 +136,32 @@ function firstAfter(list: readonly PreOrder[], cursor: PreOrder): number {
   return lo;
 }
 
+/** Where a page resumes: after a pre-order (creation order), or after an update seq (update order). */
+interface Position {
+  order?: PreOrder;
+  updateSeq?: number;
+}
+
+/**
+ * Reads `starting_after`. In creation order it is a pre-order's ID (documented). In update order it is the
+ * signed cursor the previous page gave, or a pre-order's ID, which resumes after that order's latest update.
+ */
+function positionOf(state: StoreState, filter: PreOrderFilter, startingAfter: string | undefined): Position | undefined {
+  if (startingAfter === undefined) return undefined;
+  const order = state.index.preOrdersById.get(startingAfter);
+  const range = updateRange(filter);
+  if (order) return range ? { updateSeq: order.update_seq } : { order };
+  const updateSeq = range ? readUpdateCursor(state, startingAfter, range.fromMs, range.toMs) : undefined;
+  if (updateSeq === undefined) throw badCursor(startingAfter);
+  return { updateSeq };
+}
+
 export function listPreOrders(state: StoreState, filter: PreOrderFilter, limit: number, startingAfter?: string): Page<PreOrder> {
   checkExclusive(filter);
-  const after = startingAfter !== undefined ? state.index.preOrdersById.get(startingAfter) : undefined;
-  if (startingAfter !== undefined && !after) throw badCursor(startingAfter);
-  const page = takePage(candidates(state, filter, after), limit, preOrderPredicate(filter));
+  const page = takePage(candidates(state, filter, positionOf(state, filter, startingAfter)), limit, preOrderPredicate(filter));
   const range = updateRange(filter);
   const last = page.items[page.items.length - 1];
-  if (range && last) rememberServedCursor(state, last, range.fromMs, range.toMs);
+  if (range && last && page.has_more) page.next = updateCursor(state, last.update_seq, range.fromMs, range.toMs);
   return page;
 }
 

@@ -41,12 +41,6 @@ export interface StoreIndex {
    * update_seq. Dead entries stay, so a cursor can still find where an order stood before it moved.
    */
   updateLog: UpdateEntry[];
-  /**
-   * Where each page in update order ended: the update seq its last pre-order had when served, keyed by that
-   * pre-order's ID and the time range. If that pre-order changes before the next page is asked for, it has
-   * moved to the end, and the next page still resumes where the last one stopped.
-   */
-  servedUpdateCursors: Map<string, number>;
 }
 
 export interface StoreState {
@@ -103,7 +97,6 @@ export function buildIndex(data: StoreData): StoreIndex {
     inventoryBySku: new Map(),
     refundsByKey: new Map(),
     updateLog: [],
-    servedUpdateCursors: new Map(),
   };
   for (const product of data.products) indexProduct(index, product);
   for (const variant of data.variants) indexVariant(index, variant);
@@ -186,24 +179,6 @@ export function* updatedBetween(state: StoreState, fromMs: number, toMs: number,
     if (entry.at > toMs) return;
     if (entry.order.update_seq === entry.seq) yield entry.order;
   }
-}
-
-const SERVED_CURSORS_KEPT = 10_000;
-
-const servedKey = (orderId: string, fromMs: number, toMs: number): string => `${orderId}|${fromMs}|${toMs}`;
-
-/** Remembers where a page in update order ended (see servedUpdateCursors). */
-export function rememberServedCursor(state: StoreState, order: PreOrder, fromMs: number, toMs: number): void {
-  const cursors = state.index.servedUpdateCursors;
-  const key = servedKey(order.id, fromMs, toMs);
-  cursors.delete(key);
-  cursors.set(key, order.update_seq);
-  if (cursors.size > SERVED_CURSORS_KEPT) cursors.delete(cursors.keys().next().value!);
-}
-
-/** The update seq to resume after: where the page that ended with `order` stopped, else its current place. */
-export function servedCursor(state: StoreState, order: PreOrder, fromMs: number, toMs: number): number {
-  return state.index.servedUpdateCursors.get(servedKey(order.id, fromMs, toMs)) ?? order.update_seq;
 }
 
 /** Appends a point to a SKU's unit history so counts can be answered as of any past moment. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/engine/engine.ts';
 import { privateHeaders } from '../support/simulator.ts';
 import { cancel, cents, fresh, listAll, preOrder, snapshot } from '../support/steps.ts';
 
@@ -66,6 +67,80 @@ describe('paging by update time while orders change', () => {
       after = page.body.data.starting_after;
     }
     expect([...seen].sort()).toEqual(everything.map((o) => o.id).sort());
+  });
+});
+
+describe('cursors in update order carry their own position', () => {
+  const since = { updated_at_min: '2000-01-01T00:00:00.000Z' };
+  const token = { 'x-purple-dot-access-token': privateHeaders['X-Purple-Dot-Access-Token'] };
+  type Line = { id: string; cancelled: boolean; shopify_line_item_id: string | null };
+  type Listed = { status: number; body: { data: { orders: { id: string; line_items: Line[] }[]; starting_after: string | null }; error?: { details: { field: string }[] } } };
+  const pageOf = (engine: ReturnType<typeof createEngine>, query: Record<string, string>): Listed =>
+    engine.dispatchRaw('listPreOrders', { query, headers: token }) as unknown as Listed;
+
+  it('resumes a walk after other clients have been served 12,000 pages and the cursor order has changed', () => {
+    const engine = createEngine({ scenario: 'on-preorder', journalSize: 0 });
+    const everything = pageOf(engine, { ...since, limit: '100' }).body.data.orders.map((o) => o.id);
+    const first = pageOf(engine, { ...since, limit: '5' });
+    const seen = first.body.data.orders.map((o) => o.id);
+    // The page's last order changes, so it moves to the end of update order: its ID no longer says where the walk was.
+    const cursorOrder = first.body.data.orders[4]!;
+    const open = cursorOrder.line_items.find((l) => !l.cancelled && !l.shopify_line_item_id)!;
+    expect(engine.dispatchRaw('cancelPreOrder', { path: { id: cursorOrder.id }, body: { reason: 'CUSTOMER', line_item_ids: [open.id] } }).status).toBe(200);
+    // Other clients page with ranges of their own: a server that kept one entry per served page forgot this walk.
+    for (let i = 0; i < 12_000; i += 1) pageOf(engine, { updated_at_min: new Date(946_684_800_000 + i).toISOString(), limit: '1' });
+    let after = first.body.data.starting_after;
+    while (after) {
+      const page = pageOf(engine, { ...since, limit: '5', starting_after: after });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.orders.map((o) => o.id));
+      after = page.body.data.starting_after;
+    }
+    // The changed order is met again at the end, where its update moved it; none is missed.
+    expect([...new Set(seen)].sort()).toEqual([...everything].sort());
+    engine.close();
+  });
+
+  it('resumes in another simulator loaded from the same snapshot, after the cursor order changed there', async () => {
+    const h = await fresh('on-preorder');
+    const other = await fresh('on-preorder');
+    const everything = (await listAll(h, since)).map((o) => o.id);
+    const first = await h.privateGet('/admin/api/v1/pre-orders', { ...since, limit: 3 });
+    expect((await other.request('PUT', '/__sim/snapshot', { body: await snapshot(h) })).status).toBe(200);
+    const cursorOrder = first.body.data.orders[2];
+    const open = cursorOrder.line_items.find((l: { cancelled: boolean; shopify_line_item_id: string | null }) => !l.cancelled && !l.shopify_line_item_id);
+    expect((await cancel(other, cursorOrder, { reason: 'CUSTOMER', line_item_ids: [open.id] })).status).toBe(200);
+    const seen = new Set<string>(first.body.data.orders.map((o: { id: string }) => o.id));
+    let after: string | null = first.body.data.starting_after;
+    while (after) {
+      const page = await other.privateGet('/admin/api/v1/pre-orders', { ...since, limit: 3, starting_after: after });
+      expect(page.status).toBe(200);
+      for (const o of page.body.data.orders) seen.add(o.id);
+      after = page.body.data.starting_after;
+    }
+    expect([...seen].sort()).toEqual([...everything].sort());
+  });
+
+  it('refuses an altered cursor, one of another time range and one of another store with 400 naming starting_after', () => {
+    const engine = createEngine({ scenario: 'on-preorder', journalSize: 0 });
+    const stranger = createEngine({ scenario: 'on-preorder', journalSize: 0, credentials: { private_access_token: 'pd_sim_another_store_token' } });
+    const cursor = pageOf(engine, { ...since, limit: '2' }).body.data.starting_after!;
+    const altered = `${cursor.slice(0, 35)}${cursor[35] === '0' ? '1' : '0'}`;
+    const foreign = stranger.dispatchRaw('listPreOrders', { query: { ...since, limit: '2' }, headers: { 'x-purple-dot-access-token': 'pd_sim_another_store_token' } }) as unknown as Listed;
+    const refusals = [
+      pageOf(engine, { ...since, limit: '2', starting_after: altered }),
+      pageOf(engine, { updated_at_min: '2000-01-01T00:00:00.001Z', limit: '2', starting_after: cursor }),
+      pageOf(engine, { ...since, limit: '2', starting_after: foreign.body.data.starting_after! }),
+      // A cursor of update order means nothing in creation order.
+      pageOf(engine, { limit: '2', starting_after: cursor }),
+    ];
+    for (const refused of refusals) {
+      expect(refused.status).toBe(400);
+      expect(refused.body.error!.details.map((d) => d.field)).toEqual(['starting_after']);
+    }
+    expect(pageOf(engine, { ...since, limit: '2', starting_after: cursor }).status).toBe(200);
+    engine.close();
+    stranger.close();
   });
 });
 

@@ -131,7 +131,10 @@ export async function listAllCheckingPages(h: Harness, filter: Query, limit: num
       expect(res.headers.get('link')).toBeNull();
       return orders;
     }
-    expect(starting_after).toBe(items[items.length - 1].id);
+    // Creation order resumes after the last item's ID (documented); update order after a signed cursor.
+    if (filter.updated_at_min === undefined) expect(starting_after).toBe(items[items.length - 1].id);
+    else expect(starting_after).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(res.headers.get('link')).toContain(`starting_after=${starting_after}`);
     cursor = starting_after;
   }
   throw new Error('the cursor never ends');

@@ -62,8 +62,8 @@ const exportedUnits = async (s: SimulatorHandle, sku: string): Promise<number> =
   return data!.data.exported_units;
 };
 
-const lastOrderIdOf = (response: unknown): string =>
-  (response as { data: { orders: { id: string }[] } }).data.orders.at(-1)!.id;
+/** The cursor a page gives for the next one (opaque in update order: the page's position, not an order ID). */
+const nextCursorOf = (response: unknown): string => (response as { data: { starting_after: string } }).data.starting_after;
 
 describe('a sync cycle', () => {
   it('posts stock, exports exactly the pre-orders it released, and pushes their shipments back', async () => {
@@ -132,7 +132,7 @@ describe('a sync cycle', () => {
 });
 
 describe('paging', () => {
-  it('follows the Link header across three pages, each resuming after the last pre-order of the one before', async () => {
+  it('follows the Link header across three pages, each resuming at the cursor the one before gave', async () => {
     const s = await start({ scenario: 'on-preorder' });
     const result = await connectorFor(s).pollPreOrders({ since: '2025-01-01T00:00:00.000Z', limit: 10 });
 
@@ -140,7 +140,7 @@ describe('paging', () => {
     expect(requests.map((e) => e.status)).toEqual([200, 200, 200]);
     expect(requests[0]!.query).toEqual({ limit: '10', updated_at_min: '2025-01-01T00:00:00.000Z' });
     for (const [i, e] of requests.slice(1).entries()) {
-      expect(e.query).toEqual({ limit: '10', updated_at_min: '2025-01-01T00:00:00.000Z', starting_after: lastOrderIdOf(requests[i]!.response) });
+      expect(e.query).toEqual({ limit: '10', updated_at_min: '2025-01-01T00:00:00.000Z', starting_after: nextCursorOf(requests[i]!.response) });
     }
     expect(result.pages).toBe(3);
     expect(result.preOrders.map((o) => o.id).sort()).toEqual((await listPreOrderIds(s)).sort());
