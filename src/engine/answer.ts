@@ -7,6 +7,8 @@ export interface Answer {
   body: unknown;
   /** How a fault wants the answer delivered: late, or lost after the operation ran. */
   delivery?: { latencyMs: number; lose?: 'reset' | 'malformed' | 'timeout' };
+  /** Settles once the change this answer acknowledges is in the state log; an adapter answers only then. */
+  durable?: Promise<void>;
 }
 
 const STATUS: Record<ErrorKind, number> = {

@@ -17,6 +17,7 @@ import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
+import { changesState, type StateBase, type StateLog, type StateOperation, type StateRestore } from './state-log.ts';
 import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
 
 export { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID };
@@ -49,6 +50,13 @@ export interface EngineOptions {
   onRequest?: (entry: JournalEntry) => void;
   /** Where a bug (an answer 500) is reported; `console.error` unless given. */
   onBug?: (error: unknown) => void;
+  /**
+   * Where every acknowledged change is written (e.g. the state file); an answer that changed state carries
+   * `durable`, which settles once the change is there. Clocks must be `manual` or `system`, not injected.
+   */
+  stateLog?: StateLog;
+  /** Start from a state log instead of `scenario`, `seed` and `credentials`: its base, then its operations replayed. */
+  restore?: StateRestore;
 }
 
 /** The engine as its users see it: stores to read, operations to dispatch, events to hear. */
@@ -73,6 +81,11 @@ export interface Engine {
   readonly journal: Pick<Journal, 'capacity' | 'entries' | 'clear'>;
   /** Journals a request no operation answers (the HTTP adapter's unknown paths). */
   recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
+  /**
+   * The stores as they stand, as the base of a state log: with `data: false`, only how each was made (valid
+   * while every store is still its scenario as built, e.g. just after start).
+   */
+  checkpoint(options?: { data?: boolean }): StateBase;
   /** Stops the timers of scheduled launches and pauses for good; dispatch still answers. */
   close(): void;
 }
@@ -143,6 +156,30 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
   const stores: StoreRegistry = createStoreRegistry();
   const listeners = new Set<EngineListener>();
+  const stateLog = options.stateLog;
+  if ((stateLog || options.restore) && typeof clock === 'object') throw new Error('purple-dot-sim: a state log needs a manual or system clock, not an injected one');
+  // The machine time system clocks read. Pinned while an operation runs, so its log record can say exactly
+  // what time it saw, and pinned to that record's time when the log is replayed.
+  let pinnedWall: number | undefined;
+  const systemNow = (): number => pinnedWall ?? Date.now();
+  const pinned = <T>(wall: number, work: () => T): T => {
+    const outer = pinnedWall;
+    pinnedWall = wall;
+    try {
+      return work();
+    } finally {
+      pinnedWall = outer;
+    }
+  };
+  /** The credentials of the store the current operation created: a log replays them, not fresh random ones. */
+  let created: HostedStore | undefined;
+  /** Whether an operation's handler is running: the engine's own methods called from outside log themselves. */
+  let executing = false;
+  /** Whether the log is being replayed: what it already holds is not written again. */
+  let replaying = false;
+  const logDirect = (record: Omit<StateOperation, 't' | 'wall'>): void => {
+    if (stateLog && !executing && !replaying) void stateLog.append({ t: 'op', wall: systemNow(), ...record }).catch(report);
+  };
   let eventSeq = 0;
   let storeCount = 0;
 
@@ -191,30 +228,45 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): HostedStore => {
     const store = createStore({
-      id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed,
+      id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed, systemNow,
       faults: createFaultSet(faultTargets), coverage: createCoverage(PURPLE_DOT_OPERATIONS),
     });
     stores.add(store);
     storeCount += 1;
+    created = store;
     emit(id, { type: 'store.created', at: store.clock.now().toISOString() });
     scheduler.plan(store);
     return store;
   };
 
-  /** Runs one operation for its store: tick, admit, validate, handle, announce. Throws refusals. */
-  const execute = (route: Route, request: EngineRequest, received: ReceivedRequest, store: HostedStore): Answer => {
+  /** Runs one operation for its store: tick, admit, validate, handle, announce, log. Throws refusals. */
+  const execute = (route: Route, request: EngineRequest, received: ReceivedRequest | undefined, store: HostedStore): Answer => {
+    const operationId = route.operation.operation.operationId;
+    const logged = stateLog !== undefined && !replaying && changesState(operationId, route.operation.method);
+    // What the request was, before validation fills in defaults; a replay validates it again.
+    const record: StateOperation | undefined = logged
+      ? { t: 'op', wall: systemNow(), store: store.id, op: operationId, query: withoutSecrets(request.query), path: request.path, body: request.body, status: 0 }
+      : undefined;
     const now = store.tick();
     // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
     flush(store);
     const before = store.state;
     const mark = before.outbox.length;
+    created = undefined;
     try {
-      admitRequest(route, received, store, now);
+      // A replayed operation was admitted when it ran; its credentials and body are not checked twice.
+      if (received) admitRequest(route, received, store, now);
       const query: Record<string, unknown> = { ...request.query };
       const path: Record<string, unknown> = { ...request.path };
       const body = request.body;
       route.validator.check({ query, path, body });
-      const result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
+      executing = true;
+      let result: ReturnType<Route['handler']>;
+      try {
+        result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
+      } finally {
+        executing = false;
+      }
       if (store.state !== before) emit(store.id, { type: 'store.loaded', at: store.clock.now().toISOString(), scenario: store.scenario, seed: store.seed });
       flush(store);
       // A store deleted by this very request keeps no timer.
@@ -222,7 +274,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const headers: Record<string, string> = {};
       const link = result.nextCursor ? nextLink(request.url, result.nextCursor) : undefined;
       if (link) headers.Link = link;
-      return { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
+      const answer: Answer = { status: result.status, headers, body: { meta: { result: 'success' }, data: result.data } };
+      if (record && stateLog) {
+        record.status = result.status;
+        // A new store's generated credentials are part of what happened: a replay must not draw new ones.
+        // (The handler set `created` through engine.createStore; TypeScript cannot see that.)
+        const made = created as HostedStore | undefined;
+        if (made) record.body = { ...(request.body as object), credentials: { ...made.credentials } };
+        answer.durable = stateLog.append(record);
+      }
+      return answer;
     } catch (error) {
       // A refused change changed nothing, so it announces nothing; a bug may have changed something, so
       // whatever it recorded is announced.
@@ -230,6 +291,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
       else flush(store);
       throw error;
     }
+  };
+
+  /** Applies one logged operation again, at the machine time it first ran; it must answer as it did then. */
+  const replay = (record: StateOperation, position: number): void => {
+    const route = routeTable().get(record.op);
+    const store = stores.get(record.store);
+    const where = `state log entry ${position} (${record.op} on ${record.store})`;
+    if (!route || !store) throw new Error(`${where} names ${route ? 'a store' : 'an operation'} this engine does not have`);
+    let status: number;
+    try {
+      status = pinned(record.wall, () => execute(route, { query: record.query, path: record.path, body: record.body }, undefined, store)).status;
+    } catch (error) {
+      status = error instanceof DomainError ? answerError(error, report).status : 500;
+      if (status === 500) throw new Error(`${where} failed on replay: ${(error as Error).message}`);
+    }
+    if (status !== record.status) throw new Error(`${where} answered ${status} on replay where it first answered ${record.status}`);
   };
 
   const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => {
@@ -253,7 +330,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (effect?.status !== undefined) {
         answer = faultAnswer(effect);
       } else {
-        answer = execute(route, request, received, store);
+        const target = store;
+        answer = stateLog ? pinned(Date.now(), () => execute(route, request, received, target)) : execute(route, request, received, target);
         executed = true;
       }
     } catch (error) {
@@ -318,7 +396,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       scenarioNamed(input.scenario);
       const given = checkNewStore(input);
       stores.checkFree(given);
-      return addStore(`store-${storeCount + 1}`, input, input.clock ?? clockMode, { ...generatedCredentials(), ...given });
+      const store = addStore(`store-${storeCount + 1}`, input, input.clock ?? clockMode, { ...generatedCredentials(), ...given });
+      logDirect({ store: DEFAULT_STORE_ID, op: 'createStore', body: { ...input, credentials: { ...store.credentials } }, status: 201 });
+      return store;
     },
     deleteStore(id) {
       const store = stores.require(id);
@@ -328,6 +408,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // A deleted store's requests would only crowd the journal the other stores share.
       journal.clear(id);
       emit(id, { type: 'store.deleted', at: store.clock.now().toISOString() });
+      logDirect({ store: id, op: 'deleteStore', path: { storeId: id }, status: 200 });
       return store;
     },
     // The typed form is the raw one with the spec's types laid over it: the engine validates either way. The
@@ -340,13 +421,47 @@ export function createEngine(options: EngineOptions = {}): Engine {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    checkpoint(checkpointOptions = {}) {
+      return pinned(Date.now(), () => ({
+        t: 'base' as const,
+        wall: systemNow(),
+        storeCount,
+        stores: stores.list().map((store) => ({
+          id: store.id, credentials: { ...store.credentials }, scenario: store.scenario, seed: store.seed, clock: store.clock.mode,
+          ...(checkpointOptions.data === false ? {} : { snapshot: store.snapshot() }),
+        })),
+      }));
+    },
     close() {
       scheduler.close();
     },
   };
 
+  if (options.restore) {
+    const { base, operations } = options.restore;
+    replaying = true;
+    pinned(base.wall, () => {
+      for (const saved of base.stores) {
+        const store = addStore(saved.id, { scenario: saved.scenario, seed: saved.seed }, saved.clock, saved.credentials);
+        if (saved.snapshot) store.restore(saved.snapshot);
+      }
+    });
+    if (!stores.get(DEFAULT_STORE_ID)) throw new Error(`the state log's base holds no store "${DEFAULT_STORE_ID}"`);
+    storeCount = base.storeCount;
+    let position = 0;
+    for (const record of operations) replay(record, (position += 1));
+    replaying = false;
+    return engine;
+  }
   const defaults = checkNewStore({ scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed, credentials: options.credentials });
   stores.checkFree(defaults);
   addStore(DEFAULT_STORE_ID, { scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed ?? DEFAULT_SEED }, clock, { ...DEFAULT_CREDENTIALS, ...defaults });
   return engine;
+}
+
+/** Credentials that ride in a query are not state, and a log is no place for them. */
+function withoutSecrets(query: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!query) return undefined;
+  const { api_key: _key, token: _token, ...rest } = query;
+  return rest;
 }

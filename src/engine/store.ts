@@ -59,6 +59,8 @@ export interface StoreOptions {
   seed: number;
   /** `manual` starts at the scenario's end and moves only when told; `system` follows the machine; or bring your own. */
   clock: ClockMode | Clock;
+  /** The machine time a system clock follows; the engine pins it while replaying its state log. */
+  systemNow?: () => number;
   credentials: Credentials;
   /** Resolves a scenario name; throws the refusal for an unknown one. */
   scenarioNamed(name: string): Scenario;
@@ -73,7 +75,7 @@ export function createStore(options: StoreOptions): HostedStore {
   const settings = { id: options.id, ...credentials };
   let scenario = options.scenario;
   let seed = options.seed;
-  let clock: Clock = injected ?? createClock(mode, new Date(0));
+  let clock: Clock = injected ?? createClock(mode, new Date(0), options.systemNow);
   let state: StoreState;
 
   const install = (next: StoreState, startsAt: Date): void => {
@@ -81,7 +83,7 @@ export function createStore(options: StoreOptions): HostedStore {
     // New state, new clock: manual starts where the state ends, system follows the machine again (so a
     // reset undoes an advance that would otherwise expire wall-clock shopper tokens until a restart).
     // Either way it never starts behind the state. An injected clock is the caller's to run.
-    if (!injected) clock = createClock(mode, startsAt);
+    if (!injected) clock = createClock(mode, startsAt, options.systemNow);
     if (clock.nowMs() < startsAt.getTime()) clock.set(startsAt);
   };
 

@@ -4,14 +4,22 @@ import { DomainError } from '../domain/errors.ts';
 import { answerError, errorEnvelope, refusal, reporter, type Answer } from '../engine/answer.ts';
 import { routeTable, type EngineRequest, type OperationId, type Route } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
+import { openStateFile, StateFileError, type StateFile, type StateFileOptions } from '../state/state-file.ts';
 import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 
-export interface SimulatorOptions extends EngineOptions, ControlPlaneOptions {
+export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'restore'>, ControlPlaneOptions {
   /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
   engine?: Engine;
+  /**
+   * Keep every acknowledged change in this file (crash-safe: each answer waits for its fsync) and start from
+   * it when it exists: its stores, their data and clocks, in place of `scenario`, `seed` and `credentials`.
+   */
+  stateFile?: string;
+  /** When the state file is compacted (tests make it small). */
+  stateFileOptions?: StateFileOptions;
 }
 
 export interface AppOptions extends ControlPlaneOptions {
@@ -35,6 +43,8 @@ export interface ListenOptions {
 }
 
 export interface Simulator {
+  /** The state file, when the simulator keeps one: what opening it found (`notes`), and `flush()`. */
+  stateFile?: StateFile;
   /**
    * The Express app: mount it in your own server, or add routes of your own to it; they are reachable, and
    * unknown paths still get the 404 in the error envelope.
@@ -152,6 +162,12 @@ const unknownRoute = (req: Request): Answer =>
  * The Express adapter of an engine: one route per spec operation, each running parse → dispatch → write.
  * Validation, credentials and the store are the engine's; this only carries HTTP in and out.
  */
+/** A change the state file could not take: the answer is not sent as a success, since a restart would not have it. */
+function notSaved(error: unknown, report: (error: unknown) => void): Answer {
+  report(error);
+  return { status: 500, headers: {}, body: errorEnvelope('STATE_NOT_SAVED', `The change was made but could not be saved: ${(error as Error).message}`, []) };
+}
+
 export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const report = reporter(options.onBug);
   const app = express();
@@ -190,7 +206,10 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
           bodyError,
           url: absoluteUrl(req),
         };
-        writeAnswer(res, engine.dispatchRaw(operationId, request));
+        const answer = engine.dispatchRaw(operationId, request);
+        // A change is acknowledged only once the state log has it.
+        if (answer.durable) answer.durable.then(() => writeAnswer(res, answer), (error: unknown) => writeAnswer(res, notSaved(error, report)));
+        else writeAnswer(res, answer);
       }).catch(next);
     });
   }
@@ -219,13 +238,23 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
 
 /** Builds the simulator: an engine answering every operation of both specs, and the Express app serving it. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
-  const engine = options.engine ?? createEngine(options);
+  if (options.engine && options.stateFile) throw new Error('purple-dot-sim: stateFile makes the engine; it cannot be given with engine');
+  const stateFile = options.stateFile ? openStateFile(options.stateFile, options.stateFileOptions) : undefined;
+  let engine: Engine;
+  try {
+    engine = options.engine ?? createEngine({ ...options, stateLog: stateFile, restore: stateFile?.restore });
+  } catch (error) {
+    if (!stateFile?.restore) throw error;
+    throw new StateFileError(`the state file ${stateFile.path} cannot be replayed: ${(error as Error).message}`);
+  }
+  stateFile?.start(engine.checkpoint);
   // Names are checked from the start only when the caller names the hosts it accepts; see listen() for loopback.
   let hosts: ReadonlySet<string> | undefined = options.allowedHosts ? allowedHostNames('localhost', options.allowedHosts) : undefined;
   const app = createApp(engine, { onBug: options.onBug, controlToken: options.controlToken, allowedHosts: options.allowedHosts, hosts: () => hosts });
   return {
     app,
     engine,
+    stateFile,
     listen(port = 0, host = '127.0.0.1', listenOptions = {}) {
       return new Promise((resolve, reject) => {
         const server = app.listen(port, host);
@@ -240,7 +269,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
           resolve({
             url: `http://${shownHost}:${address.port}`,
             // The engine outlives the server (the app may serve elsewhere too); `engine.close()` stops its timers.
-            close: (closeOptions) => guard.close(closeOptions),
+            // Closing writes out what the state file still holds; the file stays open for the engine.
+            close: async (closeOptions) => {
+              await guard.close(closeOptions);
+              await stateFile?.flush();
+            },
           });
         });
       });
