@@ -69,6 +69,20 @@ function applyFaults(simulator: Simulator, value: string): string | undefined {
   return undefined;
 }
 
+/** Loads `--snapshot` into the default store through the control API, so it is checked as any import; returns why not. */
+function loadSnapshot(simulator: Simulator, path: string): string | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    return `not a readable JSON file: ${(error as Error).message}`;
+  }
+  // Either the snapshot itself or the control API's answer carrying it in `data`.
+  const data = (body as { meta?: unknown; data?: unknown } | null)?.meta !== undefined ? (body as { data: unknown }).data : body;
+  const answer = simulator.engine.dispatchRaw('importSnapshot', { body: data });
+  return answer.status >= 400 ? (answer.body as { error: { message: string } }).error.message : undefined;
+}
+
 export function buildCli(): Command {
   const program = new Command('purple-dot-sim')
     .description('A stateful simulator of the Purple Dot pre-order API.')
@@ -91,9 +105,11 @@ export function buildCli(): Command {
       .env('PURPLE_DOT_SIM_CONTROL_TOKEN'))
     .option('--allowed-host <name...>', 'Host names accepted besides this machine\'s own (a proxy or a container name)')
     .option('--max-connections <n>', 'connections served at once; more are answered 503 and closed', integer('--max-connections', 1, 1_000_000), 1_000)
+    .option('--state-file <path>', 'keep every acknowledged change in this file (crash-safe) and start from it when it exists; it then decides the stores, their data and clocks')
+    .option('--snapshot <file>', 'load this snapshot (a GET /__sim/snapshot answer) into the default store at start')
     .addOption(new Option('--log-level <level>', 'info: one line per request; warn: only requests that broke the contract, faults and 5xx; silent: none')
       .choices([...LOG_LEVELS]).default('info'))
-    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel; controlToken?: string; allowedHost?: string[] }) => {
+    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel; controlToken?: string; allowedHost?: string[]; stateFile?: string; snapshot?: string }) => {
       const loopback = isLoopback(options.host);
       if (!loopback && !options.controlToken) {
         serve.error(`error: --host ${options.host} lets other machines reach the control API, which can read every store's credentials and reset them: `
@@ -112,12 +128,20 @@ export function buildCli(): Command {
       try {
         simulator = createSimulator({
           scenario, seed: options.seed, clock: options.clock, scenarios: own, journalSize: options.journalSize, onRequest: log?.record,
-          controlToken: options.controlToken, allowedHosts: options.allowedHost,
+          controlToken: options.controlToken, allowedHosts: options.allowedHost, stateFile: options.stateFile,
         });
       } catch (error) {
         serve.error(`error: cannot start: ${(error as Error).message}`);
       }
       if (!simulator) return;
+      for (const note of simulator.stateFile?.notes ?? []) process.stderr.write(`purple-dot-sim: ${note}\n`);
+      const restored = simulator.stateFile?.restore;
+      if (options.snapshot) {
+        if (restored) serve.error(`error: --snapshot would replace the state ${options.stateFile} already holds; give one or the other (or move the state file aside).`);
+        const refused = loadSnapshot(simulator, options.snapshot);
+        if (refused) serve.error(`error: --snapshot ${options.snapshot}: ${refused}`);
+        await simulator.stateFile?.flush();
+      }
       if (options.faults) {
         const refused = applyFaults(simulator, options.faults);
         if (refused) serve.error(`error: --faults ${options.faults}: ${refused}`);
@@ -133,12 +157,16 @@ export function buildCli(): Command {
       }
       // Secrets are printed only where nobody else can reach them: on loopback. Elsewhere GET /__sim/status shows them (with the token).
       const shown = (secret: string): string => (loopback ? secret : `${secret.slice(0, 4)}…(masked: bound beyond loopback)`);
-      const { public_api_key } = simulator.engine.defaultStore().credentials;
+      const defaultStore = simulator.engine.defaultStore();
+      const { public_api_key } = defaultStore.credentials;
       const private_access_token = shown(simulator.engine.defaultStore().credentials.private_access_token);
       const shared_secret = shown(simulator.engine.defaultStore().credentials.shared_secret);
       process.stdout.write([
         `purple-dot-sim listening on ${running.url}`,
-        `  scenario      ${scenario} (seed ${options.seed}, ${options.clock} clock)`,
+        `  scenario      ${defaultStore.scenario} (seed ${defaultStore.seed}, ${defaultStore.clock.mode} clock)`,
+        ...(options.stateFile ? [`  state file    ${options.stateFile} (${restored
+          ? `restored ${simulator.engine.stores.list().length} store(s) and ${[...restored.operations].length} change(s); --scenario, --seed and --clock apply only to a new file`
+          : 'new'})`] : []),
         `  public key    ${public_api_key}        ?api_key=…      /api/v1`,
         `  access token  ${private_access_token}   X-Purple-Dot-Access-Token  /admin/api/v1`,
         `  shared secret ${shared_secret}        shopper tokens for GET /api/v1/pre-orders`,
@@ -147,7 +175,7 @@ export function buildCli(): Command {
       ].join('\n'));
       // SIGTERM and SIGINT: stop accepting, let requests under way finish (10 s at most), then exit 0.
       const stop = () => {
-        void running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(() => {
+        void running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(() => simulator.stateFile?.close()).then(() => {
           // The last lines of the log, then exit once stdout has taken them (a pipe is written asynchronously).
           log?.flush();
           process.stdout.write('', () => process.exit(0));

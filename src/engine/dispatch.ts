@@ -1,6 +1,7 @@
 import type { operations as PurpleDotOperations } from '../../generated/purple-dot.ts';
 import type { operations as ControlOperations } from '../../generated/simulator.ts';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, invalid } from '../domain/errors.ts';
+import { tooDeep } from './integrity.ts';
 import { authenticatePrivate, authenticatePublic, authenticateShopper } from './auth.ts';
 import type { BodyOf, Handlers, HandlerInput } from './handler.ts';
 import { controlHandlers } from './operations/control.ts';
@@ -174,6 +175,21 @@ export function checkBody(route: Route, request: ReceivedRequest): void {
   }
   if (request.bodyError) throw request.bodyError;
 }
+
+/**
+ * A body the schema let through (an open shape) may still nest deeper than the stack can copy or log. Checked
+ * after the schema, so a closed shape's refusal names the unknown field first.
+ */
+export function checkDepth(body: unknown): void {
+  const deep = tooDeep(body, 'body', MAX_BODY_DEPTH);
+  if (!deep) return;
+  // Named by its top-level field: the full path of a value nested thousands deep is no help to anyone.
+  const field = deep.split('.')[1] || 'body';
+  throw invalid('INVALID_REQUEST', field, `nests deeper than ${MAX_BODY_DEPTH} levels, which no request of either API does`);
+}
+
+/** Deeper than any body of either API (a snapshot's store data included), far below what would exhaust the stack. */
+const MAX_BODY_DEPTH = 40;
 
 /** RFC 8288 link to the next page: the same request with `starting_after` moved to the cursor; none without a usable URL. */
 export function nextLink(url: string | undefined, cursor: string): string | undefined {

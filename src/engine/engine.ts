@@ -5,7 +5,7 @@ import type { DomainEvent } from '../domain/events.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
 import { answerError, reporter, type Answer } from './answer.ts';
 import {
-  admitRequest, faultTargets, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, type AnswerOf, type EngineRequest,
+  admitRequest, checkDepth, faultTargets, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, type AnswerOf, type EngineRequest,
   type OperationId, type ReceivedRequest, type RequestOf, type Route,
 } from './dispatch.ts';
 import { requestProblems } from './conformance.ts';
@@ -260,6 +260,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const path: Record<string, unknown> = { ...request.path };
       const body = request.body;
       route.validator.check({ query, path, body });
+      // A snapshot's import checks its own nesting, as part of the snapshot (INVALID_SNAPSHOT).
+      if (!SNAPSHOTS.has(operationId)) checkDepth(body);
       executing = true;
       let result: ReturnType<Route['handler']>;
       try {

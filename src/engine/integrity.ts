@@ -86,11 +86,26 @@ const MAX_SNAPSHOT_DEPTH = 32;
  * cannot run out of stack (a clone or an export of such a value would, and break every later export).
  */
 export function checkNesting(value: unknown, where = 'stores'): void {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 0, path: where }];
+  const path = tooDeep(value, where, MAX_SNAPSHOT_DEPTH);
+  if (path) throw new Error(`${path} nests deeper than ${MAX_SNAPSHOT_DEPTH} levels, which no store's data does`);
+}
+
+/** The path of the first place `value` nests deeper than `limit`, if any; found without recursion. */
+export function tooDeep(value: unknown, where: string, limit: number): string | undefined {
+  interface Step { value: unknown; depth: number; key: string; parent?: Step }
+  const stack: Step[] = [{ value, depth: 0, key: where }];
   while (stack.length > 0) {
-    const { value: item, depth, path } = stack.pop()!;
-    if (item === null || typeof item !== 'object') continue;
-    if (depth > MAX_SNAPSHOT_DEPTH) throw new Error(`${path} nests deeper than ${MAX_SNAPSHOT_DEPTH} levels, which no store's data does`);
-    for (const [key, child] of Object.entries(item)) stack.push({ value: child, depth: depth + 1, path: `${path}.${key}` });
+    const step = stack.pop()!;
+    if (step.value === null || typeof step.value !== 'object') continue;
+    if (step.depth > limit) {
+      // Paths are spelled out only for the one found: a snapshot body has millions of values.
+      const keys: string[] = [];
+      for (let at: Step | undefined = step; at; at = at.parent) keys.unshift(at.key);
+      return keys.join('.');
+    }
+    for (const key in step.value) {
+      if (Object.hasOwn(step.value, key)) stack.push({ value: (step.value as Record<string, unknown>)[key], depth: step.depth + 1, key, parent: step });
+    }
   }
+  return undefined;
 }

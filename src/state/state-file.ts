@@ -234,8 +234,16 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
     append(record) {
       if (closed) return Promise.reject(new Error(`the state file ${path} is closed`));
       if (failure) return Promise.reject(failure);
+      let line: string;
+      try {
+        line = encode(record);
+      } catch (error) {
+        // The change is made but cannot be logged: later ones must not be logged past the gap either.
+        failure = new Error(`the state file ${path} cannot take a change: ${(error as Error).message}`);
+        return Promise.reject(failure);
+      }
       return new Promise<void>((resolve, reject) => {
-        pending.push({ line: encode(record), settle: (error) => (error ? reject(error) : resolve()) });
+        pending.push({ line, settle: (error) => (error ? reject(error) : resolve()) });
         writing ??= drain();
       });
     },

@@ -20,6 +20,7 @@
  */
 import fc from 'fast-check';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
+import type { StateBase, StateOperation } from '../../src/engine/state-log.ts';
 import type { Answer } from '../../src/engine/answer.ts';
 import type { EngineRequest } from '../../src/engine/dispatch.ts';
 import type { HostedStore } from '../../src/engine/store.ts';
@@ -380,6 +381,31 @@ export function checkStores(engine: Engine, run: Pick<RunState, 'report' | 'bugs
   }
 }
 
+/** Store data and clocks as a replay must rebuild them; a system clock's reading moves with the machine. */
+function rebuilt(engine: Engine): string {
+  const { stores, storeCount } = engine.checkpoint();
+  return JSON.stringify({ storeCount, stores: stores.map((s) => ({ ...s, snapshot: s.clock === 'manual' ? s.snapshot : { ...s.snapshot, clock: null } })) });
+}
+
+/** The state log of the sequence, replayed into a new engine, gives the same stores: the log is complete and deterministic. */
+function checkReplay(engine: Engine, base: StateBase, log: StateOperation[]): void {
+  let replayed: Engine;
+  try {
+    replayed = createEngine({ restore: { base, operations: log }, onBug: () => undefined });
+  } catch (error) {
+    throw new FuzzFailure(`after the sequence, its state log does not replay: ${(error as Error).message}`);
+  }
+  try {
+    // Any request ticks its store (a read, a refusal) and applies what fell due; that is not logged, since the
+    // transitions carry their due time and the next tick anywhere applies them the same: tick both, then compare.
+    for (const e of [engine, replayed]) for (const store of e.stores.list()) e.dispatchRaw('getClockInStore', { path: { storeId: store.id } });
+    const [want, got] = [rebuilt(engine), rebuilt(replayed)];
+    if (want !== got) throw new FuzzFailure(`after the sequence, its state log replayed gives other stores:\n${firstDifference(want, got)}`);
+  } finally {
+    replayed.close();
+  }
+}
+
 /** Runs the sequences; throws (with fast-check's seed, path and shrunk counterexample) on the first failure. */
 export function runFuzz(options: FuzzOptions): FuzzReport {
   const seed = fuzzSeed();
@@ -397,13 +423,17 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   const property = fc.property(sequence, (plans) => {
     const counted = shrinking ? { ...report, statuses: new Map(), kinds: new Map() } : report;
     const run: RunState = { report: counted, bugs: [], watch: new ChangeWatch(), faulted: new Map() };
-    const engine = createEngine({ scenario: options.scenario, onBug: (error) => run.bugs.push(error) });
+    const log: StateOperation[] = [];
+    const stateLog = { append: (record: StateOperation) => (log.push(structuredClone(record)), Promise.resolve()) };
+    const engine = createEngine({ scenario: options.scenario, onBug: (error) => run.bugs.push(error), stateLog });
+    const base = engine.checkpoint({ data: false });
     try {
       plans.forEach((p, i) => {
         if (options.skip?.(p)) return;
         send(engine, p, i, run);
       });
       clearFaults(engine);
+      checkReplay(engine, base, log);
       checkStores(engine, run);
       if (!shrinking) report.sequences += 1;
     } catch (error) {
