@@ -5,6 +5,7 @@ import type { Scenario } from './engine/scenario.ts';
 import { FAULT_PROFILES } from './engine/faults.ts';
 import { createSimulator, type RunningSimulator, type Simulator } from './http/app.ts';
 import { isLoopback } from './http/control-plane.ts';
+import { guardProcess } from './http/request-context.ts';
 import { createRequestLog, LOG_LEVELS, type LogLevel } from './http/request-log.ts';
 import { packageFileUrl } from './package-files.ts';
 import { loadScenarioFile } from './scenario-file.ts';
@@ -155,6 +156,7 @@ export function buildCli(): Command {
         // Nothing is served: no reason to wait for anything else to finish.
         process.exit(1);
       }
+      guardProcess((line) => process.stderr.write(line));
       // Secrets are printed only where nobody else can reach them: on loopback. Elsewhere GET /__sim/status shows them (with the token).
       const shown = (secret: string): string => (loopback ? secret : `${secret.slice(0, 4)}…(masked: bound beyond loopback)`);
       const defaultStore = simulator.engine.defaultStore();

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { DomainError } from '../domain/errors.ts';
 import { answerError, errorEnvelope, refusal, reporter, type Answer } from '../engine/answer.ts';
@@ -7,6 +8,7 @@ import { createEngine, type Engine, type EngineOptions } from '../engine/engine.
 import { openStateFile, StateFileError, type StateFile, type StateFileOptions } from '../state/state-file.ts';
 import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
+import { requestContext } from './request-context.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 
@@ -66,7 +68,7 @@ function writeAnswer(res: Response, answer: Answer): void {
   const { delivery } = answer;
   if (delivery && delivery.latencyMs > 0) {
     // Unref'd and dropped with the connection: a pending delay never keeps a process, or a closed server, alive.
-    const timer = setTimeout(() => writeAnswer(res, { ...answer, delivery: { ...delivery, latencyMs: 0 } }), delivery.latencyMs);
+    const timer = setTimeout(() => writeLater(res, { ...answer, delivery: { ...delivery, latencyMs: 0 } }), delivery.latencyMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
     return;
@@ -88,6 +90,16 @@ function writeAnswer(res: Response, answer: Answer): void {
       res.status(answer.status);
       for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
       res.json(answer.body);
+  }
+}
+
+/** writeAnswer from a timer or a promise: nothing a callback throws may escape and take the process down. */
+function writeLater(res: Response, answer: Answer): void {
+  try {
+    writeAnswer(res, answer);
+  } catch (error) {
+    console.error(error);
+    res.destroy();
   }
 }
 
@@ -155,6 +167,19 @@ function callerError(error: unknown, report: (error: unknown) => void): Answer {
   return answerError(error, report);
 }
 
+/** The methods the spec gives a path, in the spec's order; none for a path it does not have. */
+function allowedMethods(routes: MatchedRoute[], path: string): string[] {
+  const methods = routes.filter((r) => r.matcher.test(path)).map((r) => r.operation.method.toUpperCase());
+  return [...new Set(methods.includes('GET') ? [...methods, 'HEAD'] : methods)];
+}
+
+/** A method the path does not take: 405 with the ones it does (RFC 9110), in the envelope. */
+function wrongMethod(req: Request, allowed: string[]): Answer {
+  const problem = `${req.path} takes ${allowed.join(', ')}`;
+  const answer = refusal(new DomainError('invalid', 'METHOD_NOT_ALLOWED', `${req.method} is not allowed: ${problem}.`, [{ field: 'method', problem }]));
+  return { ...answer, status: 405, headers: { Allow: allowed.join(', ') } };
+}
+
 const unknownRoute = (req: Request): Answer =>
   refusal(new DomainError('not_found', 'NOT_FOUND', `No route for ${req.method} ${req.path}.`, [{ field: 'path', problem: `no route ${req.method} ${req.path}` }]));
 
@@ -173,19 +198,33 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('query parser', 'simple');
+  // Paths as the spec writes them: `DELETE /__sim/faults/` is not `DELETE /__sim/faults` (it would clear every rule).
+  app.set('strict routing', true);
+  // Every key, not the first 1,000 (Node's default): a dropped parameter would be a check silently skipped. The
+  // request line's size (Node's header limit) bounds how many there can be.
+  app.set('query parser', (query: string) => parseQuery(query, '&', '=', { maxKeys: 0 }));
   const routes: MatchedRoute[] = [...routeTable().values()].map((route) => ({
     ...route,
     matcher: new RegExp(`^${route.operation.path.replace(/\{([^}]+)\}/g, '[^/]+')}$`),
     params: [...route.operation.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
   }));
 
+  let requests = 0;
+  // Every request runs in its own context, so an exception escaping its asynchronous work can still answer it.
+  app.use((req, res, next) => requestContext.run({ id: (requests += 1), method: req.method, path: req.path, res }, next));
   app.use((req, res, next) => {
     const hosts = options.hosts?.();
     if (!hosts) return next();
     return hostCheck(() => hosts, (_req, error) => writeAnswer(res, refusal(error)))(req, res, next);
   });
   app.use((req, res, next) => (decodable(req.path) ? next() : writeAnswer(res, undecodablePath(routes, req))));
+  // Until CORS is served (issue 14), OPTIONS on a path of ours says which methods it takes, and nothing more.
+  app.use((req, res, next) => {
+    if (req.method !== 'OPTIONS' || !OWN_PATHS.test(req.path)) return next();
+    const allowed = allowedMethods(routes, req.path);
+    if (allowed.length === 0) return next();
+    res.status(204).set('Allow', ['OPTIONS', ...allowed].join(', ')).end();
+  });
   for (const route of routes) {
     const expressPath = route.operation.path.replace(/\{([^}]+)\}/g, ':$1');
     const operationId = route.operation.operation.operationId as OperationId;
@@ -208,7 +247,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
         };
         const answer = engine.dispatchRaw(operationId, request);
         // A change is acknowledged only once the state log has it.
-        if (answer.durable) answer.durable.then(() => writeAnswer(res, answer), (error: unknown) => writeAnswer(res, notSaved(error, report)));
+        if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
         else writeAnswer(res, answer);
       }).catch(next);
     });
@@ -226,7 +265,8 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       const unanswered = error === undefined || error === null || error === 'router' || error === 'route';
       if (done && !(unanswered && OWN_PATHS.test(req.path))) return done(unanswered ? undefined : error);
       if (res.headersSent) return void res.destroy();
-      const answer = unanswered ? unknownRoute(req) : callerError(error, report);
+      const allowed = unanswered ? allowedMethods(routes, req.path) : [];
+      const answer = !unanswered ? callerError(error, report) : allowed.length > 0 ? wrongMethod(req, allowed) : unknownRoute(req);
       if (unanswered) {
         engine.recordUnrouted({ method: req.method, target: req.path, query: req.query as Record<string, unknown>, headers: req.headers }, answer);
       }

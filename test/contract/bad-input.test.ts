@@ -285,14 +285,42 @@ describe('bad input (ready-to-fulfil scenario)', () => {
       ['GET', '/api/v1/nope'],
       ['GET', '/api/v2/waitlists'],
       ['GET', '/admin/api/v1/nope'],
-      ['GET', '/admin/api/v1/inventory'],
-      ['POST', '/api/v1/waitlists'],
-      ['DELETE', '/admin/api/v1/refund'],
-      ['PUT', `/admin/api/v1/fulfillment-orders/${UNKNOWN_UUID}`],
       ['GET', '/admin/api/v1/pre-orders/count-units/sku/'],
+      ['GET', '/api/v1/waitlists/'],
+      ['DELETE', '/__sim/faults/'],
     ])('%s %s answers 404 NOT_FOUND naming the path', async (method, path) => {
-      const res = await h().request(method, path.startsWith('/admin') ? path : `${path}?api_key=${credentials.public_api_key}`, { headers: privateHeaders });
+      const res = await h().request(method, path.startsWith('/api') ? `${path}?api_key=${credentials.public_api_key}` : path, { headers: privateHeaders });
       expectRefused(res, 404, 'path', 'NOT_FOUND');
+    });
+
+    it.each([
+      ['GET', '/admin/api/v1/inventory', 'POST'],
+      ['POST', '/api/v1/waitlists', 'GET, HEAD'],
+      ['DELETE', '/admin/api/v1/refund', 'POST'],
+      ['PUT', `/admin/api/v1/fulfillment-orders/${UNKNOWN_UUID}`, 'GET, HEAD'],
+    ])('%s %s answers 405 METHOD_NOT_ALLOWED naming the method, with Allow: %s', async (method, path, allow) => {
+      const res = await h().request(method, path.startsWith('/admin') ? path : `${path}?api_key=${credentials.public_api_key}`, { headers: privateHeaders });
+      expectRefused(res, 405, 'method', 'METHOD_NOT_ALLOWED');
+      expect(res.headers.get('allow')).toBe(allow);
+    });
+
+    it('answers OPTIONS on a path of the API with 204 and the methods it takes', async () => {
+      const res = await fetch(`${h().url}/admin/api/v1/inventory`, { method: 'OPTIONS' });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('allow')).toBe('OPTIONS, POST');
+    });
+
+    it('keeps a fault rule when asked to delete the empty fault ID, instead of clearing every rule', async () => {
+      expect((await h().control('POST', '/__sim/faults', { operationId: 'listWaitlists', status: 503 })).status).toBe(201);
+      expect((await h().control('DELETE', '/__sim/faults/')).status).toBe(404);
+      expect((await h().control('GET', '/__sim/faults')).body.data).toHaveLength(1);
+      expect((await h().control('DELETE', '/__sim/faults')).status).toBe(200);
+    });
+
+    it('reads a query parameter past the 1,000th, instead of dropping it', async () => {
+      const padding = Array.from({ length: 1_000 }, (_, i) => `pad${i}=1`).join('&');
+      const res = await h().request('GET', `/admin/api/v1/pre-orders?${padding}&limit=1000`, { headers: privateHeaders });
+      expectRefused(res, 400, 'limit', 'INVALID_REQUEST');
     });
 
     it.each(['FO-1', '12345', UNKNOWN_UUID.replace(/-/g, ''), `${UNKNOWN_UUID}x`, `{${UNKNOWN_UUID}}`])(

@@ -265,9 +265,11 @@ function problemsOf(req: HttpRequest, answer: HttpAnswer): string[] {
   const problems: string[] = [];
   if (answer.status >= 500) problems.push(`answered ${answer.status}`);
   if (req.method === 'HEAD') return problems;
-  // Express answers OPTIONS on a known path itself (200, `Allow`, the methods as text): no operation, no
-  // CORS grant; noted, not checked.
-  if (req.method === 'OPTIONS' && answer.status === 200 && answer.headers.get('allow')) return problems;
+  // OPTIONS on a known path answers 204 with `Allow` and no body (no CORS grant yet); checked for that only.
+  if (req.method === 'OPTIONS' && answer.status === 204) {
+    if (!answer.headers.get('allow')) problems.push('an OPTIONS answer without Allow');
+    return problems;
+  }
   let body: unknown;
   try {
     body = JSON.parse(answer.text);
@@ -277,9 +279,9 @@ function problemsOf(req: HttpRequest, answer: HttpAnswer): string[] {
   }
   if (!/^application\/json/.test(answer.headers.get('content-type') ?? '')) problems.push(`content-type ${answer.headers.get('content-type')}`);
   // The operation the server routes the path to, as it reads it: not normalised as a URL would be
-  // (`//a` is a path, `%2e%2e` a segment), but with one trailing slash ignored, as Express routes by
-  // default; none for an unknown route, answered in the envelope.
-  const pathname = (req.sent ?? req.target).split('?')[0]!.replace(/(.)\/$/, '$1');
+  // (`//a` is a path, `%2e%2e` a segment, a trailing slash another path); none for an unknown route,
+  // answered in the envelope.
+  const pathname = (req.sent ?? req.target).split('?')[0]!;
   const routed = contractOperations.find((o) => o.method === req.method.toUpperCase() && o.matcher.test(pathname));
   // Refusals Node and the adapter make before routing are described once in the spec, not per operation.
   const beforeRouting = answer.status === 431 || answer.status === 400 && (body as { error?: { code?: string } }).error?.code === 'MALFORMED_REQUEST';
