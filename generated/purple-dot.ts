@@ -936,10 +936,11 @@ export interface components {
                 fulfillment_order_id: string;
                 /**
                  * @description Lines and units to fulfil now; omitted or blank fulfils every remaining unit (documented). Blank is
-                 *     read as `null` or an empty array (inferred).
+                 *     read as `null` or an empty array (inferred). At most 1,000 entries (inferred: a cap far above any
+                 *     order's lines, so no request can make the simulator hold or scan an unbounded list).
                  */
                 line_items?: {
-                    /** @description A line item of the fulfillment order; an unknown one answers 404 `UNKNOWN_LINE_ITEMS` (inferred). */
+                    /** @description A line item of the fulfillment order; an unknown one answers 404 `UNKNOWN_LINE_ITEMS` (inferred). At most 255 characters (inferred cap). */
                     id: string;
                     quantity: number;
                 }[] | null;
@@ -957,13 +958,13 @@ export interface components {
             fulfillment_order: components["schemas"]["FulfillmentOrder"];
         };
         RefundRequest: {
-            /** @description Idempotency key (documented). */
+            /** @description Idempotency key (documented). Kept for the order's life, so at most 255 characters (inferred cap). */
             id: string;
-            /** @description External (platform) order ID (documented). */
+            /** @description External (platform) order ID (documented; at most 255 characters, inferred cap). */
             order: string;
-            /** @description Line-item refund, one unit per entry (documented). */
+            /** @description Line-item refund, one unit per entry (documented). At most 1,000 entries (inferred cap). */
             line_items?: {
-                /** @description External line item ID. */
+                /** @description External line item ID (at most 255 characters, inferred cap). */
                 id: string;
                 /** @constant */
                 quantity: 1;

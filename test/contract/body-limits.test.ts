@@ -71,6 +71,28 @@ describe('closed shapes and caps on what is stored', () => {
   });
 });
 
+describe('caps on what refunds and fulfilments store or scan', () => {
+  const h = useHarness({ scenario: 'ready-to-fulfil' });
+
+  it('refuses a refund idempotency key over 255 characters, naming id, and records no refund', async () => {
+    const res = await h().privatePost('/admin/api/v1/refund', { id: 'K'.repeat(256), order: 'any', shipping: true });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['id']);
+    expect(h().sim.engine.defaultStore().state.data.refunds).toEqual([]);
+  });
+
+  it('refuses fulfilment and refund line lists over 1,000 entries, naming line_items', async () => {
+    const many = Array.from({ length: 1_001 }, () => ({ id: 'line', quantity: 1 }));
+    const [order] = (await h().privateGet('/admin/api/v1/fulfillment-orders', { limit: 1 })).body.data.fulfillment_orders;
+    const fulfil = await h().privatePost('/admin/api/v1/fulfillment', { fulfillment: { fulfillment_order_id: order.id, line_items: many } });
+    expect(fulfil.status).toBe(400);
+    expect(fulfil.body.error.details.map((d: { field: string }) => d.field)).toEqual(['fulfillment.line_items']);
+    const refund = await h().privatePost('/admin/api/v1/refund', { id: 'r-1', order: 'any', line_items: many });
+    expect(refund.status).toBe(400);
+    expect(refund.body.error.details.map((d: { field: string }) => d.field)).toEqual(['line_items']);
+  });
+});
+
 describe('what fuzzing found, fixed', () => {
   const h = useHarness();
 
