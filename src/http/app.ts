@@ -9,6 +9,7 @@ import { openStateFile, StateFileError, type StateFile, type StateFileOptions } 
 import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
 import { requestContext } from './request-context.ts';
+import { createWorkQueue } from './work-queue.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 
@@ -195,6 +196,7 @@ function notSaved(error: unknown, report: (error: unknown) => void): Answer {
 
 export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const report = reporter(options.onBug);
+  const work = createWorkQueue();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -234,22 +236,26 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
         writeAnswer(res, refusal(locked));
         return;
       }
-      readBody(route, req, res).then((bodyError) => {
-        const request: EngineRequest = {
-          method: req.method,
-          target: req.path,
-          query: req.query as Record<string, unknown>,
-          path: req.params as Record<string, string>,
-          headers: req.headers,
-          body: req.body,
-          bodyError,
-          url: absoluteUrl(req),
-        };
-        const answer = engine.dispatchRaw(operationId, request);
-        // A change is acknowledged only once the state log has it.
-        if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
-        else writeAnswer(res, answer);
-      }).catch(next);
+      readBody(route, req, res).then((bodyError) => work.push(() => {
+        try {
+          const request: EngineRequest = {
+            method: req.method,
+            target: req.path,
+            query: req.query as Record<string, unknown>,
+            path: req.params as Record<string, string>,
+            headers: req.headers,
+            body: req.body,
+            bodyError,
+            url: absoluteUrl(req),
+          };
+          const answer = engine.dispatchRaw(operationId, request);
+          // A change is acknowledged only once the state log has it.
+          if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
+          else writeAnswer(res, answer);
+        } catch (error) {
+          next(error);
+        }
+      })).catch(next);
     });
   }
 
