@@ -76,7 +76,8 @@ export function createStore(options: StoreOptions): HostedStore {
   let scenario = options.scenario;
   let seed = options.seed;
   let clock: Clock = injected ?? createClock(mode, new Date(0), options.systemNow);
-  let state: StoreState;
+  let state: StoreState | undefined;
+  const current = (): StoreState => state!;
 
   const install = (next: StoreState, startsAt: Date): void => {
     state = next;
@@ -89,6 +90,15 @@ export function createStore(options: StoreOptions): HostedStore {
 
   const load = (name: string, nextSeed: number): void => {
     const built = buildScenario(options.scenarioNamed(name), nextSeed, settings);
+    // IDs and references never repeat within a store's life: what the API creates after a reset or a load
+    // continues the counters from where they stood, while the scenario's own data, built from its own
+    // counters, stays byte-identical per seed. A connector keeping its own table across resets would otherwise
+    // take a new order for an update of an old one with the same ID. (An import restores its counters too:
+    // going back to a snapshot replays the same history, on purpose.)
+    if (state) {
+      const counters = built.state.data.counters;
+      for (const name of Object.keys(counters) as (keyof typeof counters)[]) counters[name] = Math.max(counters[name], state.data.counters[name]);
+    }
     scenario = name;
     seed = nextSeed;
     install(built.state, built.now);
@@ -104,10 +114,10 @@ export function createStore(options: StoreOptions): HostedStore {
     get scenario() { return scenario; },
     get seed() { return seed; },
     get clock() { return clock; },
-    get state() { return state; },
+    get state() { return current(); },
     tick() {
       const now = clock.now();
-      applyDueTransitions(state, now);
+      applyDueTransitions(current(), now);
       return now;
     },
     load,
@@ -117,7 +127,7 @@ export function createStore(options: StoreOptions): HostedStore {
       scenario,
       seed,
       clock: { now: clock.now().toISOString(), mode: clock.mode },
-      stores: { [options.id]: structuredClone(state.data) },
+      stores: { [options.id]: structuredClone(current().data) },
     }),
     restore(snapshot) {
       let next: StoreState;

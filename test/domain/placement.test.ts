@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, fresh, launched, listAll, postPreOrder, snapshot, unitsReply, variantOf, waitlist, waitlists } from '../support/steps.ts';
+import { count, fresh, launched, listAll, place, postPreOrder, snapshot, unitsReply, variantOf, waitlist, waitlists } from '../support/steps.ts';
 
 describe('placing a pre-order', () => {
   it('takes the units from the waitlist available, adds them to committed and raises the SKU open units', async () => {
@@ -188,5 +188,26 @@ describe('placing a pre-order', () => {
     expect(await snapshot(h)).toEqual(paused);
     expect(await unitsReply(h, fits.sku)).toEqual(figures.units);
     expect(await count(h)).toBe(figures.count);
+  });
+});
+
+describe('IDs across a reset or a scenario load', () => {
+  it('gives what the API creates after a reset or a load IDs and references nothing had before, and the scenario the same data', async () => {
+    const h = await fresh('on-preorder');
+    const line = async () => ({ variant_id: (await waitlists(h)).find((w) => w.state === 'LIVE').availability.variants[0].variant_id, quantity: 1 });
+    const scenarioIds = async () => (await listAll(h)).map((o) => o.id);
+    const asBuilt = await scenarioIds();
+    const seen = new Set<string>();
+    for (const step of ['reset', 'load', 'reset']) {
+      const placed = await place(h, 'again@example.com', [await line()]);
+      const items = placed.line_items.map((l: { id: string }) => l.id);
+      for (const id of [placed.id, placed.reference, ...items]) {
+        expect(seen.has(id), `${id} was given before`).toBe(false);
+        seen.add(id);
+      }
+      const res = step === 'reset' ? await h.control('POST', '/__sim/reset') : await h.control('POST', '/__sim/scenario', { name: 'on-preorder', seed: 1 });
+      expect(res.status).toBe(200);
+      expect(await scenarioIds()).toEqual(asBuilt);
+    }
   });
 });
