@@ -967,9 +967,10 @@ export interface components {
         };
         /**
          * @description One store's whole state, with the scenario, seed and clock it was taken at; `version` guards the
-         *     format. An import is checked against this schema and for dangling references, and its clock may not
-         *     be earlier than anything it holds (the clock never runs back), so a bad snapshot is refused with 400
-         *     `INVALID_SNAPSHOT` before it replaces anything.
+         *     format. An import is checked against this schema (whose store fields carry the constraints the answers
+         *     made from them promise, see `StoreSnapshot`), for dangling references and for unit histories at odds
+         *     with the pre-orders' lines, and its clock may not be earlier than anything it holds (the clock never
+         *     runs back), so a bad snapshot is refused with 400 `INVALID_SNAPSHOT` before it replaces anything.
          */
         Snapshot: {
             /** @constant */
@@ -987,7 +988,15 @@ export interface components {
                 [key: string]: components["schemas"]["StoreSnapshot"];
             };
         };
-        /** @description One store's state. Money is in integer cents; times are ISO 8601 strings. */
+        /**
+         * @description One store's state. Money is in integer cents; times are ISO 8601 strings. Every stored field that an
+         *     answer of the Purple Dot API shows carries the constraint that answer promises for it (a UUID, a
+         *     date-time, a `#PD` reference, a state of its enum, a count of at least 0, an amount the `Money` pattern
+         *     can show), so a snapshot whose values no answer could carry is refused whole with 400
+         *     `INVALID_SNAPSHOT` naming the field, instead of being loaded and answered against the spec (inferred:
+         *     our own design). The few bounds no answer states are there so that the answers made from these
+         *     fields, now and after later changes, still keep those promises; each says why.
+         */
         StoreSnapshot: {
             settings: {
                 id: string;
@@ -995,37 +1004,62 @@ export interface components {
                 public_api_key: string;
                 private_access_token: string;
                 shared_secret: string;
+                /** @description The currency pre-orders are placed in unless they name one (the answers promise `^[A-Z]{3}$`). */
                 currency: string;
                 watch_inventory: boolean;
-                shipping_cents: components["schemas"]["Count"];
+                /** @description The flat shipping price a checkout charges unless it names one. */
+                shipping_cents: components["schemas"]["PriceCents"];
             };
-            seed: components["schemas"]["Count"];
+            /**
+             * @description The seed of the store's IDs and references, as `Snapshot.seed` (0 to 2^32 − 1). Inferred: new
+             *     references are counted from a base made from it, and a larger seed could make them other than
+             *     `#PD` + 7 digits.
+             */
+            seed: number;
             /** @description Counters behind deterministic IDs, references and platform IDs. */
             counters: {
                 ids: components["schemas"]["Count"];
-                references: components["schemas"]["Count"];
+                /**
+                 * @description Pre-order references handed out so far. The next is `#PD` + 7 digits, counted from a base of
+                 *     at most 4,999,999 made from the seed; a counter above 4,999,999 could hand out an 8-digit
+                 *     reference, which the answers' `^#PD[0-9]{7}$` cannot carry (inferred).
+                 */
+                references: number;
                 external_orders: components["schemas"]["Count"];
                 external_line_items: components["schemas"]["Count"];
-                updates: components["schemas"]["Count"];
+                /**
+                 * @description Pre-order updates so far, the last `update_seq` handed out. At most 2^48 − 2 (inferred: the
+                 *     update-order cursor, a UUID in the answers, carries an update seq in 6 bytes, so the next
+                 *     update's seq must still fit in them).
+                 */
+                updates: number;
             };
             products: {
+                /** @description Platform product ID; the answers show it as any string (documented). */
                 id: string;
                 handle: string;
                 title: string;
                 variant_ids: string[];
             }[];
             variants: {
+                /** @description Platform variant ID; the answers show it as any string (documented). */
                 id: string;
                 product_id: string;
                 sku: string;
                 title: string;
-                price_cents: components["schemas"]["Count"];
+                /** @description Unit price; the lines placed from it copy it. */
+                price_cents: components["schemas"]["PriceCents"];
                 taxable: boolean;
-                tax_rate: number;
+                tax_rate: components["schemas"]["TaxRate"];
                 tax_title: string;
+                /** @description Shown as `available_in_stock` (minimum 0). */
                 own_stock: components["schemas"]["Count"];
             }[];
             waitlists: {
+                /**
+                 * Format: uuid
+                 * @description Shown as the waitlist's `id` and the lines' `waitlist_id`, which the answers promise are UUIDs.
+                 */
                 id: string;
                 product_id: string;
                 /** @enum {string} */
@@ -1051,9 +1085,15 @@ export interface components {
                 }[];
             }[];
             pre_orders: {
+                /**
+                 * Format: uuid
+                 * @description Shown as `PreOrder.id`, a UUID.
+                 */
                 id: string;
                 seq: components["schemas"]["Count"];
+                /** @description Shown as `PreOrder.reference`, `#PD` + 7 digits (documented format). */
                 reference: string;
+                /** @description Shown as `PreOrder.order_number`, `PD` + 7 digits. */
                 order_number: string;
                 email: string;
                 first_name: string | null;
@@ -1062,30 +1102,46 @@ export interface components {
                 shipping_address: components["schemas"]["Address"];
                 currency: string;
                 discount_codes: string[];
-                shipping_cents: components["schemas"]["Count"];
+                /** @description Shown as `shipping_price` and in the totals. */
+                shipping_cents: components["schemas"]["PriceCents"];
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
-                update_seq: components["schemas"]["Count"];
+                /** @description The order's place in update order; at most `counters.updates` (see there for the bound). */
+                update_seq: number;
                 /** Format: date-time */
                 cancelled_at: string | null;
                 cancel_reason: string | null;
-                refunded_cents: components["schemas"]["Count"];
+                /** @description Shown as `total_refunded`. */
+                refunded_cents: components["schemas"]["Cents"];
                 shipping_refunded: boolean;
+                /** @description At most 100, as a checkout places them (`PlacePreOrderRequest.lines`; inferred), so the order's totals stay within the `Money` pattern. */
                 line_items: {
+                    /**
+                     * Format: uuid
+                     * @description Shown as the line's `id` and in exported orders and fulfilments, UUIDs in every answer.
+                     */
                     id: string;
                     variant_id: string;
                     product_id: string;
                     sku: string;
                     name: string;
+                    /** @description At least 1 (the answers promise it); at most 10,000, as a checkout places it (`PlacePreOrderRequest`; inferred), so the line's total stays within the `Money` pattern. */
                     quantity: number;
-                    price_cents: components["schemas"]["Count"];
-                    discount_cents: components["schemas"]["Count"];
-                    tax_cents: components["schemas"]["Count"];
-                    tax_rate: number;
+                    /** @description Shown as `price`, the unit price. */
+                    price_cents: components["schemas"]["PriceCents"];
+                    /** @description Shown as `total_discount`. */
+                    discount_cents: components["schemas"]["Cents"];
+                    /** @description Shown as the price of the line's tax line. */
+                    tax_cents: components["schemas"]["Cents"];
+                    tax_rate: components["schemas"]["TaxRate"];
                     tax_title: string;
                     taxable: boolean;
+                    /**
+                     * Format: uuid
+                     * @description Shown as the line's `waitlist_id`, a UUID.
+                     */
                     waitlist_id: string;
                     /** Format: date-time */
                     earliest_ship_date: string;
@@ -1102,20 +1158,31 @@ export interface components {
                     external_line_item_id: string | null;
                     refunded_quantity: components["schemas"]["Count"];
                 }[];
+                /** @description Each export takes at least one line, so there are no more exports than lines (inferred from how exports are made). */
                 exported_orders: {
                     id: string;
+                    /** @description The n-th export of the pre-order, counted from 1; no more than its lines (inferred), so the fulfillment order's reference keeps its `-n` digits. */
                     index: number;
+                    /** @description Shown as the exported order's `order_number`, `PD` + 7 digits + `/n`. */
                     order_number: string;
                     /** Format: date-time */
                     created_at: string;
+                    /** @description Shown as the exported order's line IDs, UUIDs. */
                     line_item_ids: string[];
+                    /** Format: uuid */
                     fulfillment_order_id: string;
-                    refunded_cents: components["schemas"]["Count"];
+                    refunded_cents: components["schemas"]["Cents"];
                 }[];
             }[];
             fulfillment_orders: {
+                /**
+                 * Format: uuid
+                 * @description Shown as `FulfillmentOrder.id` and `Fulfillment.fulfillment_order_id`, UUIDs.
+                 */
                 id: string;
+                /** Format: uuid */
                 pre_order_id: string;
+                /** @description The index of the export it comes from (see the pre-order's `exported_orders`); shown in the reference `#PD…-n`. */
                 index: number;
                 /** @enum {string} */
                 status: "UNFULFILLED" | "FULFILLED" | "VOIDED";
@@ -1124,16 +1191,28 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 lines: {
+                    /**
+                     * Format: uuid
+                     * @description Shown as the line's `id`, a UUID.
+                     */
                     line_item_id: string;
                     fulfilled_quantity: components["schemas"]["Count"];
                 }[];
                 fulfillments: {
+                    /**
+                     * Format: uuid
+                     * @description Shown as `Fulfillment.id`, a UUID.
+                     */
                     id: string;
                     /** Format: date-time */
                     created_at: string;
                     notify_customer: boolean;
                     tracking_info: components["schemas"]["TrackingInfo"] | null;
                     lines: {
+                        /**
+                         * Format: uuid
+                         * @description Shown as `FulfillmentLine.id`, a UUID.
+                         */
                         line_item_id: string;
                         quantity: number;
                     }[];
@@ -1150,12 +1229,22 @@ export interface components {
                 id: string;
                 order: string;
                 payload: string;
-                amount_cents: components["schemas"]["Count"];
+                /** @description Shown as `refunded.amount` when the refund is replayed. */
+                amount_cents: components["schemas"]["Cents"];
+                /** @description Shown as `refunded.currency` (the answers promise `^[A-Z]{3}$`). */
                 currency: string;
                 /** Format: date-time */
                 created_at: string;
             }[];
-            /** @description Per SKU, points `[epoch ms, open, canceled, exported]` in time order. */
+            /**
+             * @description Per SKU, the points `countSkuUnits` answers from: `[epoch ms, open, canceled, exported]`, each the
+             *     SKU's units at that moment (cumulative, not a change). Besides this schema, an import checks each
+             *     SKU's history (400 `INVALID_SNAPSHOT` naming the SKU; inferred: our own design): its times run
+             *     strictly forward, none later than the last update of a pre-order with a line of the SKU (so none
+             *     later than the clock), and its last point holds exactly the units of the SKU's open, cancelled and
+             *     exported pre-order lines; a SKU with lines has a history. A history out of time order, or ahead of
+             *     its lines, would make later counts build on a stale point and go below 0.
+             */
             unit_history: {
                 [key: string]: [
                     number,
@@ -1165,6 +1254,25 @@ export interface components {
                 ][];
             };
         };
+        /**
+         * @description A unit or shipping price in a snapshot, in integer cents: below 10^9 cents, the bound a checkout's
+         *     `shipping_price` has (7 integer digits). Inferred: with at most 10,000 units a line, 100 lines an order
+         *     and a tax rate of at most 1, every line, tax and total made from these prices stays an exact integer
+         *     of cents below 2^53 − 1, so the answers show it in the `Money` pattern and a later export stays
+         *     importable.
+         */
+        PriceCents: number;
+        /**
+         * @description An amount in a snapshot (a line's tax or discount, a refund), in integer cents: at most 2^53 − 1,
+         *     the largest integer a JSON number holds exactly (inferred), so every total the answers add from it
+         *     shows in the `Money` pattern.
+         */
+        Cents: number;
+        /**
+         * @description A decimal tax rate, e.g. 0.08, shown as `TaxLine.rate` (minimum 0 there). At most 1 (inferred: a rate
+         *     is a share of the price; above 1 the tax of a line could pass exact integer cents).
+         */
+        TaxRate: number;
         Count: number;
         /**
          * @description A closed shape with caps on every list and string (inferred: what a checkout sends is small and known;
