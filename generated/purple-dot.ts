@@ -1019,6 +1019,13 @@ export interface components {
          */
         Unauthorized: {
             headers: {
+                /**
+                 * @description The credential expected, as HTTP requires on every 401 (RFC 9110; the scheme names are inferred, as
+                 *     the docs describe no challenge): `ApiKey realm="Purple Dot Public API", in="query", name="api_key"`,
+                 *     `ApiKey realm="Purple Dot Private API", in="header", name="X-Purple-Dot-Access-Token"`, or
+                 *     `ShopperToken realm="Purple Dot Public API", params="email timestamp token"`.
+                 */
+                "WWW-Authenticate": string;
                 [name: string]: unknown;
             };
             content: {

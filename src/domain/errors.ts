@@ -11,13 +11,16 @@ export class DomainError extends Error {
   readonly code: string;
   readonly kind: ErrorKind;
   readonly details: ErrorDetail[];
+  /** For an `unauthorized` refusal: the credential expected, as the `WWW-Authenticate` challenge HTTP requires on a 401. */
+  readonly challenge?: string;
 
-  constructor(kind: ErrorKind, code: string, message: string, details: ErrorDetail[] = []) {
+  constructor(kind: ErrorKind, code: string, message: string, details: ErrorDetail[] = [], challenge?: string) {
     super(message);
     this.name = 'DomainError';
     this.kind = kind;
     this.code = code;
     this.details = details;
+    if (challenge !== undefined) this.challenge = challenge;
   }
 }
 

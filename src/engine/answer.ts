@@ -27,7 +27,8 @@ export function errorEnvelope(code: string, message: string, details: ErrorDetai
 }
 
 export function refusal(error: DomainError): Answer {
-  return { status: STATUS[error.kind], headers: {}, body: errorEnvelope(error.code, error.message, error.details) };
+  const headers: Record<string, string> = error.challenge ? { 'WWW-Authenticate': error.challenge } : {};
+  return { status: STATUS[error.kind], headers, body: errorEnvelope(error.code, error.message, error.details) };
 }
 
 /** Only a bug answers 500. */

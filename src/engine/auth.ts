@@ -5,32 +5,42 @@ import type { StoreState } from '../domain/store.ts';
 import type { StoreRegistry } from './store-registry.ts';
 import type { HostedStore as Store } from './store.ts';
 
-const refuse = (code: string, field: string, problem: string, message: string): DomainError =>
-  new DomainError('unauthorized', code, message, [{ field, problem }]);
+/** The credentials each API expects, as `WWW-Authenticate` challenges (custom schemes, RFC 9110 section 11.6.1). */
+const CHALLENGES = {
+  public: 'ApiKey realm="Purple Dot Public API", in="query", name="api_key"',
+  private: 'ApiKey realm="Purple Dot Private API", in="header", name="X-Purple-Dot-Access-Token"',
+  shopper: 'ShopperToken realm="Purple Dot Public API", params="email timestamp token"',
+} as const;
+
+const refuser = (challenge: string) => (code: string, field: string, problem: string, message: string): DomainError =>
+  new DomainError('unauthorized', code, message, [{ field, problem }], challenge);
+const refusePublic = refuser(CHALLENGES.public);
+const refusePrivate = refuser(CHALLENGES.private);
+const refuseShopper = refuser(CHALLENGES.shopper);
 
 /** Query values arrive as string, string[] or nothing; only a single string is a credential. */
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export function authenticatePublic(stores: StoreRegistry, query: Record<string, unknown>): Store {
-  if (Array.isArray(query.api_key)) throw refuse('INVALID_API_KEY', 'api_key', 'must be given once', 'The api_key query parameter must be given once.');
+  if (Array.isArray(query.api_key)) throw refusePublic('INVALID_API_KEY', 'api_key', 'must be given once', 'The api_key query parameter must be given once.');
   const key = single(query.api_key);
-  if (!key) throw refuse('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
+  if (!key) throw refusePublic('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
   const store = stores.byPublicKey(key);
   if (!store) {
     const problem = stores.byAccessToken(key) ? 'is a private access token, not a public API key' : 'does not match any store';
-    throw refuse('INVALID_API_KEY', 'api_key', problem, `The api_key ${problem}.`);
+    throw refusePublic('INVALID_API_KEY', 'api_key', problem, `The api_key ${problem}.`);
   }
   return store;
 }
 
 export function authenticatePrivate(stores: StoreRegistry, header: string | undefined): Store {
   if (!header) {
-    throw refuse('MISSING_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', 'is required', 'The X-Purple-Dot-Access-Token header is required.');
+    throw refusePrivate('MISSING_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', 'is required', 'The X-Purple-Dot-Access-Token header is required.');
   }
   const store = stores.byAccessToken(header);
   if (!store) {
     const problem = stores.byPublicKey(header) ? 'is a public API key, not a private access token' : 'does not match any store';
-    throw refuse('INVALID_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', problem, `The X-Purple-Dot-Access-Token header ${problem}.`);
+    throw refusePrivate('INVALID_ACCESS_TOKEN', 'X-Purple-Dot-Access-Token', problem, `The X-Purple-Dot-Access-Token header ${problem}.`);
   }
   return store;
 }
@@ -43,20 +53,20 @@ export function authenticateShopper(store: StoreState, query: Record<string, unk
   const timestamp = single(query.timestamp);
   const token = single(query.token);
   for (const [field, value] of [['email', email], ['timestamp', timestamp], ['token', token]] as const) {
-    if (!value) throw refuse('MISSING_SHOPPER_TOKEN', field, 'is required', `The shopper credential needs ${field}.`);
+    if (!value) throw refuseShopper('MISSING_SHOPPER_TOKEN', field, 'is required', `The shopper credential needs ${field}.`);
   }
   if (!/^\d{1,12}$/.test(timestamp!)) {
-    throw refuse('INVALID_SHOPPER_TOKEN', 'timestamp', 'must be Unix epoch seconds', 'The timestamp must be Unix epoch seconds.');
+    throw refuseShopper('INVALID_SHOPPER_TOKEN', 'timestamp', 'must be Unix epoch seconds', 'The timestamp must be Unix epoch seconds.');
   }
   const skew = Math.abs(now.getTime() / 1000 - Number(timestamp));
   if (skew > WINDOW_SECONDS) {
-    throw refuse('EXPIRED_SHOPPER_TOKEN', 'timestamp', `is ${Math.round(skew)} s from the server time ${now.toISOString()}`, `The shopper token is only valid within ${WINDOW_SECONDS} seconds of its timestamp.`);
+    throw refuseShopper('EXPIRED_SHOPPER_TOKEN', 'timestamp', `is ${Math.round(skew)} s from the server time ${now.toISOString()}`, `The shopper token is only valid within ${WINDOW_SECONDS} seconds of its timestamp.`);
   }
   const expected = Buffer.from(signShopperToken(email!, Number(timestamp), store.data.settings.shared_secret), 'utf8');
   const given = Buffer.from(token!, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     // Naming the exact string checked shows a `+` in the email that arrived as a space (unencoded in the URL).
     const signed = JSON.stringify(shopperTokenPayload(email!, Number(timestamp)));
-    throw refuse('INVALID_SHOPPER_TOKEN', 'token', `is not the HMAC-SHA256 of ${signed} with the store's shared secret`, 'The shopper token does not match the email and timestamp.');
+    throw refuseShopper('INVALID_SHOPPER_TOKEN', 'token', `is not the HMAC-SHA256 of ${signed} with the store's shared secret`, 'The shopper token does not match the email and timestamp.');
   }
 }

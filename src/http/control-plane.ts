@@ -30,15 +30,17 @@ const bearerOf = (req: Request): string | undefined => /^Bearer\s+(\S+)\s*$/i.ex
  * for every state-changing call a JSON content type (or the token), which a web page cannot send cross-site
  * without a CORS preflight the simulator never grants. Refusals go to the app's one writer.
  */
+const CONTROL_CHALLENGE = 'Bearer realm="purple-dot-sim control API"';
+
 export function controlPlaneRefusal(req: Request, options: ControlPlaneOptions): DomainError | undefined {
   const token = options.controlToken;
   const given = bearerOf(req);
   if (token !== undefined) {
     if (given === undefined) {
-      return new DomainError('unauthorized', 'MISSING_CONTROL_TOKEN', 'The control API needs Authorization: Bearer <control token>.', [{ field: 'Authorization', problem: 'is required' }]);
+      return new DomainError('unauthorized', 'MISSING_CONTROL_TOKEN', 'The control API needs Authorization: Bearer <control token>.', [{ field: 'Authorization', problem: 'is required' }], CONTROL_CHALLENGE);
     }
     if (!sameSecret(given, token)) {
-      return new DomainError('unauthorized', 'INVALID_CONTROL_TOKEN', 'The control token does not match.', [{ field: 'Authorization', problem: 'is not the control token' }]);
+      return new DomainError('unauthorized', 'INVALID_CONTROL_TOKEN', 'The control token does not match.', [{ field: 'Authorization', problem: 'is not the control token' }], CONTROL_CHALLENGE);
     }
     return undefined;
   }

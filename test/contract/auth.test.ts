@@ -87,6 +87,11 @@ function expectUnauthorized(res: Reply, code: string, field: string): void {
   expect(res.body.error.code).toBe(code);
   expect(res.body.error.message).toEqual(expect.any(String));
   expect(res.body.error.details[0]?.field).toBe(field);
+  // HTTP requires the challenge on every 401; it names the credential the request lacked.
+  const challenge = res.headers.get('www-authenticate') ?? '';
+  expect(challenge).toMatch(/^(ApiKey|ShopperToken) realm="Purple Dot (Public|Private) API", /);
+  if (field === 'api_key' || field === 'X-Purple-Dot-Access-Token') expect(challenge).toContain(`name="${field}"`);
+  else expect(challenge).toContain(field);
 }
 
 describe('credentials on every operation (ready-to-fulfil scenario)', () => {

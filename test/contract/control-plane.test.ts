@@ -29,7 +29,9 @@ describe('a simulator started with a control token', () => {
     const none = await fetch(`${running.url}/__sim/status`);
     expect(none.status).toBe(401);
     expect(await none.json()).toMatchObject({ error: { code: 'MISSING_CONTROL_TOKEN', details: [{ field: 'Authorization' }] } });
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="purple-dot-sim control API"');
     const wrong = await fetch(`${running.url}/__sim/status`, { headers: { Authorization: 'Bearer not-the-token' } });
+    expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="purple-dot-sim control API"');
     expect((await wrong.json()).error.code).toBe('INVALID_CONTROL_TOKEN');
     expect((await fetch(`${running.url}/__sim/status`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
