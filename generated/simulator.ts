@@ -1020,9 +1020,11 @@ export interface components {
             counters: {
                 ids: components["schemas"]["Count"];
                 /**
-                 * @description Pre-order references handed out so far. The next is `#PD` + 7 digits, counted from a base of
-                 *     at most 4,999,999 made from the seed; a counter above 4,999,999 could hand out an 8-digit
-                 *     reference, which the answers' `^#PD[0-9]{7}$` cannot carry (inferred).
+                 * @description Pre-order references handed out in the store's life. A reference's digits are this counter plus
+                 *     a base of 1,000,000 to 4,999,999 made from the seed, so above 8,999,999 every seed's references
+                 *     have 8 digits, which the answers' `^#PD[0-9]{7}$` cannot carry (inferred). Below that bound,
+                 *     whether the next references still fit depends on the seed and is not checked here: a live store
+                 *     gets there too, after millions of placements.
                  */
                 references: number;
                 external_orders: components["schemas"]["Count"];

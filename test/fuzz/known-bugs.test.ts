@@ -213,7 +213,7 @@ const UNCARRIABLE: [string, Tamper][] = [
   ['a refund amount that is not a whole number of cents', { path: ['refunds', 0, 'amount_cents'], value: 0.5 }],
   ['a store shipping price of 10^9 cents, more than a checkout takes', { path: ['settings', 'shipping_cents'], value: 1e9 }],
   ['a seed above 2^32 - 1, which references are made from', { path: ['seed'], value: 2 ** 32 }],
-  ['a reference counter that would hand out an 8-digit reference', { path: ['counters', 'references'], value: 5_000_000 }],
+  ['a reference counter past which every seed hands out 8-digit references', { path: ['counters', 'references'], value: 9_000_000 }],
   ['an update counter whose next seq would not fit the update-order cursor', { path: ['counters', 'updates'], value: 2 ** 48 - 1 }],
 ];
 
