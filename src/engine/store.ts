@@ -134,7 +134,9 @@ export function createStore(options: StoreOptions): HostedStore {
       try {
         const entries = Object.values(snapshot.stores);
         if (entries.length !== 1) throw new Error(`a snapshot holds exactly one store, this one holds ${entries.length}`);
-        checkNesting(snapshot.stores);
+        // The whole body, not only its stores: anything the snapshot carries is logged with it, and a value nested
+        // thousands deep anywhere would break every copy of that record.
+        for (const [key, value] of Object.entries(snapshot)) checkNesting(value, key);
         // The store keeps its own ID and credentials, so a snapshot of one store loads into any other.
         const data = structuredClone(entries[0]!);
         data.settings = { ...data.settings, ...settings };

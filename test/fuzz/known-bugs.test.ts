@@ -217,6 +217,27 @@ const UNCARRIABLE: [string, Tamper][] = [
   ['an update counter whose next seq would not fit the update-order cursor', { path: ['counters', 'updates'], value: 2 ** 48 - 1 }],
 ];
 
+describe('snapshots whose values nest deeper than any store', () => {
+  it('refuses a snapshot whose body holds, beside its stores, a list nested 4,000 deep, with 400 naming it, and logs nothing', () => {
+    const bugs: unknown[] = [];
+    const copies: unknown[] = [];
+    const stateLog = { append: (record: unknown) => (copies.push(structuredClone(record)), Promise.resolve()) };
+    const engine = createEngine({ scenario: 'scheduled-launch', onBug: (error) => bugs.push(error), stateLog });
+    try {
+      const body = snapshotOf(engine);
+      Object.defineProperty(body, '__proto__', { value: JSON.parse(nestedListText(4_000)), enumerable: true, writable: true, configurable: true });
+      const imported = send(engine, 'importSnapshot', { body });
+      expect(imported.problems).toEqual([]);
+      expect(imported.answer.status).toBe(400);
+      expect((imported.answer.body as { error: { code: string; details: { field: string }[] } }).error).toMatchObject({ code: 'INVALID_SNAPSHOT', details: [{ field: 'stores' }] });
+      expect(bugs).toEqual([]);
+      expect(copies).toEqual([]);
+    } finally {
+      engine.close();
+    }
+  });
+});
+
 describe('snapshots carry only values their answers can carry', () => {
   it.each(UNCARRIABLE)('refuses a snapshot with %s, naming the field, and keeps the store as it was', (_, { path, value }) => {
     const engine = createEngine({ scenario: 'refund-window', onBug: () => undefined });
@@ -288,26 +309,6 @@ describe('snapshots carry only unit histories their pre-orders could have writte
       expect(units.canceled_units + units.exported_units).toBeGreaterThan(0);
       const exported = snapshotOf(engine);
       expect(send(engine, 'importSnapshot', { body: exported }).answer.status).toBe(200);
-    } finally {
-      engine.close();
-    }
-  });
-});
-
-describe('bugs the fuzzing found that are still open (skipped until fixed)', () => {
-  // Bug: a snapshot import whose body holds, beside its stores, a value nested thousands deep is taken and
-  // logged, and a copy of the log record runs out of stack (known-bugs.ts).
-  it.skip('refuses a snapshot whose body holds, beside its stores, a list nested 4,000 deep, or logs it without a 500', () => {
-    const bugs: unknown[] = [];
-    const copies: unknown[] = [];
-    const stateLog = { append: (record: unknown) => (copies.push(structuredClone(record)), Promise.resolve()) };
-    const engine = createEngine({ scenario: 'scheduled-launch', onBug: (error) => bugs.push(error), stateLog });
-    try {
-      const body = snapshotOf(engine);
-      Object.defineProperty(body, '__proto__', { value: JSON.parse(nestedListText(4_000)), enumerable: true, writable: true, configurable: true });
-      const imported = send(engine, 'importSnapshot', { body });
-      expect(imported.problems).toEqual([]);
-      expect(bugs).toEqual([]);
     } finally {
       engine.close();
     }
