@@ -69,8 +69,8 @@ export interface paths {
          *     `AVAILABLE_IN_STOCK` when it has own stock and `SOLD_OUT` otherwise (inferred: the documented rule is
          *     stated over variant states and does not say how a variant reported `NO_OPEN_WAITLISTS` counts; such a
          *     variant sells from own stock or not at all, so it is counted as what the shopper meets). `waitlist.units_left`
-         *     is the product-level `available` of the waitlist (inferred). The undocumented `shop` alternative to
-         *     `api_key` (seen in the SDK) is not accepted (inferred). `country` is accepted and ignored: its
+         *     is the product-level `available` of the waitlist (inferred). The store may be named by `shop` in
+         *     place of `api_key` (`shopDomain`; observed in the SDK). `country` is accepted and ignored: its
          *     semantics are undocumented. An unknown handle answers 404 `UNKNOWN_PRODUCT` (inferred).
          */
         get: operations["getProductPreorderState"];
@@ -145,6 +145,68 @@ export interface paths {
         get: operations["listShopperPreOrders"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integration-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The store's integration settings (flags the SDK reads)
+         * @description The flags of the store's integration, which Purple Dot's browser SDK reads before it opens checkout
+         *     (observed in the SDK: `purple-dot/browser` `src/api.ts`; undocumented). `data.flags` is a list of
+         *     `FlagConfig`: a boolean flag `{type: "boolean", flag, enabled}` or a variation flag
+         *     `{type: "variation", flag, variations: [{variation, weight}]}`; the SDK lets the cart use native checkout
+         *     when the flag `NATIVE_CHECKOUT` has the variation `native` (observed in the SDK). What other flags exist,
+         *     and what else the real answer holds, is not known: the simulator answers only `flags` (inferred).
+         *
+         *     In the simulator the flags are a setting of the store: none until set through the control API
+         *     (`PATCH /__sim/settings`), kept through a reset and a scenario load, and carried by snapshots
+         *     (inferred: simulator design; Purple Dot sets them per merchant).
+         */
+        get: operations["getIntegrationSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a storefront analytics event
+         * @description Where Purple Dot's browser SDK sends its analytics events, as JSON with `keepalive`, ignoring the answer
+         *     (observed in the SDK: `src/tracking/track-event.ts`; undocumented). Names seen in the SDK: `page_view`,
+         *     `integration.product_viewed`, `integration.sku_selected`, `checkout_loaded`, `pre_order_checkout_step`,
+         *     `pre_order_checkout_submitted`, `pre_order_created`.
+         *
+         *     The simulator accepts the event with 202 and keeps it, as the test's record of what the storefront
+         *     sent, in a bounded list per store that the control API reads (`GET /__sim/tracked-events`). The list is
+         *     session data like the request journal, not store state: events change no answer of this API, their
+         *     client times and device ids differ on every run, so they are neither in snapshots nor in the state log,
+         *     and a reset does not clear them (inferred: simulator design).
+         *
+         *     The SDK sends no key with its events (observed in the SDK), so a credential is optional here: an event
+         *     with `api_key` or `shop` belongs to the store it names (a wrong one is refused 401 as on every public
+         *     operation), one without belongs to the default store (inferred: as a request naming no store).
+         */
+        post: operations["trackEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -268,22 +330,26 @@ export interface paths {
          * @description Tells Purple Dot how many units of a SKU are available; Purple Dot uses it to export pre-orders
          *     (documented). The value is absolute, not a change, so the call is idempotent (documented).
          *
-         *     Export rule (inferred; the docs only say the level is "used for exporting pre-orders"): the
-         *     simulator keeps, per SKU, a budget of units it may still export. Raising the posted value by N adds
-         *     N to the budget, lowering it by N takes N away (never below zero), and repeating the same value
-         *     changes nothing. Open units of the SKU then export oldest pre-order first, whole line items only,
+         *     Export rule. The posted value is the SKU's units available now: "the total number of units available,
+         *     not the change since the last call" (documented). The simulator keeps, per SKU, a budget of units it
+         *     may still export, and what a new value does to it is the store's `inventory_mode` (a store setting,
+         *     chosen at `POST /__sim/stores` and changed with `PATCH /__sim/settings`):
+         *     - `replace` (the default; documented reading): a new value replaces the budget; exports consume it,
+         *       and pre-orders placed later export against what is left when the export job runs
+         *       (`POST /__sim/exports/run`). Post 4 for a SKU with 4 open units: all 4 export; two 1-unit pre-orders
+         *       arrive; post 3: the 2 new pre-orders export, 1 unit is left.
+         *     - `difference` (the simulator's earlier reading, kept for connectors that post stock net of what was
+         *       exported; inferred): raising the posted value by N adds N to the budget, lowering it by N takes N
+         *       away (never below zero). In the example above, posting 3 after 4 takes 1 away and exports nothing.
+         *     In both, posting the value already stored leaves the budget as it is (the documented idempotence: the
+         *     same call twice changes nothing), though the export of the SKU runs again against what is left.
+         *     Open units of the SKU then export oldest pre-order first, whole line items only,
          *     stopping at the first line that does not fit the budget so exports stay strictly oldest first.
          *     Exported lines of one pre-order in one run form one exported order (`PD1000001/1`, then `/2` for a
          *     later run; third-party observation) and one UNFULFILLED fulfillment order. The simulator exports
          *     synchronously before answering; Purple Dot may export later (the documented 201 only says
          *     "received"), so a connector should poll for exports rather than expect them in the answer. A SKU with
          *     no pre-orders is accepted and stored (inferred).
-         *
-         *     Another reading of the reference resets the budget to each new value ("makes up to that many open
-         *     units eligible"). It was not taken: after a raise it would export the whole new value again, where
-         *     the rule adopted here exports only the difference, and both agree that a repeated value exports
-         *     nothing. A merchant who posts stock net of what Purple Dot already exported would see fewer exports
-         *     here than under that reading (inferred).
          *
          *     Success envelope: the docs example shows `{"data": …}` without `meta`; `meta.result` is added for
          *     consistency with every other endpoint (documented contradiction, see the API description).
@@ -419,9 +485,91 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    waitlistStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * W1, a waitlist's stock as the storefront sees it (Purple Dot → the merchant's URL)
+         * @description Sent to each subscribed URL (documented: configured on the Merchant Portal's Integration settings
+         *     page; in the simulator, `POST /__sim/webhooks`). Triggers (documented): a new waitlist is created;
+         *     stock levels change on a waitlist; shoppers make, change or cancel pre-orders for a product on a live
+         *     waitlist; a waitlist is paused. The simulator names the triggers, for its delivery log and in-process
+         *     subscribers only, `waitlist.created`, `waitlist.stock_changed`, `waitlist.pre_orders_changed` and
+         *     `waitlist.paused` (simulator design); the body carries no name, as the documented example has none.
+         *
+         *     Delivery (documented): HTTP `POST`, within "a few seconds", each delivery attempted up to 3 times.
+         *     Which answers count as failed is not documented; the simulator retries on a status outside 2xx, a
+         *     timeout or a connection error (inferred), and keeps the deliveries of one product in order (inferred).
+         */
+        post: operations["waitlistStockWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    preOrderEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * W2, a pre-order created, updated or cancelled (Purple Dot → the merchant's URL)
+         * @description Sent to each subscribed URL. `event` names what happened (documented): `pre_order.created` when a
+         *     pre-order is placed, `pre_order.updated` when its details change, `pre_order.cancelled` when the whole
+         *     pre-order or one of its line items is cancelled. The simulator sends `pre_order.updated` when a refund
+         *     changes the pre-order and when some of its lines are exported (inferred: both change what the
+         *     private API shows of it). Headers, delivery and retries as for `waitlistStockWebhook`; the
+         *     deliveries of one pre-order are kept in order (inferred: a receiver must never see an update before
+         *     the creation).
+         */
+        post: operations["preOrderWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        /**
+         * @description The W1 body: the product's availability, exactly as `getAvailability` answers it at the moment of the
+         *     event. Documented for the first three triggers as resembling the `/availability` payload (the docs'
+         *     example shows `id`, `product_code`, `available`, `available_stock` and per variant `id`, `sku`,
+         *     `available`, `available_stock`); the simulator sends the whole `/availability` object, variant fields
+         *     included (inferred). The body for a paused waitlist is documented but cut short in every revision of
+         *     the docs; the simulator sends the same shape, in which the paused waitlist's units no longer count as
+         *     available (inferred).
+         */
+        WaitlistStockWebhook: {
+            data: components["schemas"]["Availability"];
+        };
+        /**
+         * @description The W2 body: `event` and the pre-order as it stands after the change (documented: `data` is the
+         *     pre-order, its fields listed as `id`, `order_number`, `currency`, `created_at`, `canc…`, then cut
+         *     short). The simulator sends the whole pre-order as the private `/pre-orders` list shows it
+         *     (`PreOrder`; inferred from the fields the docs do list, which are that object's).
+         */
+        PreOrderWebhook: {
+            /**
+             * @description What happened (documented).
+             * @enum {string}
+             */
+            event: "pre_order.created" | "pre_order.updated" | "pre_order.cancelled";
+            data: components["schemas"]["PreOrder"];
+        };
         /** @description The success envelope's meta (documented as `result: success` on the endpoint pages). */
         SuccessMeta: {
             /** @constant */
@@ -815,6 +963,55 @@ export interface components {
             /** @description Held units later exported. */
             exported_units: number;
         };
+        IntegrationSettings: {
+            /** @description The store's flags, in the order they were set (observed in the SDK; at most 100, inferred). */
+            flags: components["schemas"]["FlagConfig"][];
+        };
+        /** @description One flag, as the SDK's `FlagConfig` type has it (observed in the SDK). */
+        FlagConfig: {
+            /** @constant */
+            type: "boolean";
+            /** @description The flag's name, e.g. `NATIVE_CHECKOUT`; one entry per name. */
+            flag: string;
+            enabled: boolean;
+        } | {
+            /** @constant */
+            type: "variation";
+            /** @description The flag's name; one entry per name. */
+            flag: string;
+            variations: {
+                /** @description E.g. `native` for `NATIVE_CHECKOUT`. */
+                variation: string;
+                /** @description Share of shoppers (observed in the SDK; the 0–100 range is inferred). */
+                weight: number;
+            }[];
+        };
+        /**
+         * @description An SDK analytics event (observed in the SDK). Only `name` is required; the fields the SDK sends are typed
+         *     and capped, and other fields are kept as sent (inferred: an SDK release may add fields, and a test
+         *     wants to see them), within 50 fields, the 1 MB body limit and the nesting limit.
+         */
+        TrackEvent: {
+            /** @description The event's id, a UUID in the SDK. */
+            id?: string;
+            /** @description E.g. `page_view`, `pre_order_created`. */
+            name: string;
+            /** @description Event attributes, e.g. `deviceIdPersistent`, `deviceIdStorage`, `cartToken`. */
+            attrs?: Record<string, never>;
+            deviceId?: string | null;
+            /** @description The browser's time in epoch milliseconds. */
+            clientTimestamp?: number;
+            /** @description The event's place in the browser session. */
+            clientSequence?: number;
+            url?: string | null;
+            referrer?: string | null;
+        };
+        TrackAccepted: {
+            /** @constant */
+            accepted: true;
+            /** @description The event's place among the events the simulator kept, across stores (inferred). */
+            seq: number;
+        };
         InventoryUpdate: {
             /** @description The SKU whose level is set (documented as required; at most 255 characters, inferred: a cap so no request can store an unbounded string). */
             sku: string;
@@ -1014,14 +1211,15 @@ export interface components {
         };
         /**
          * @description Missing or wrong credentials (inferred status and codes: `MISSING_API_KEY`, `INVALID_API_KEY`,
-         *     `MISSING_ACCESS_TOKEN`, `INVALID_ACCESS_TOKEN`, `MISSING_SHOPPER_TOKEN`, `INVALID_SHOPPER_TOKEN`,
+         *     `INVALID_SHOP`, `MISSING_ACCESS_TOKEN`, `INVALID_ACCESS_TOKEN`, `MISSING_SHOPPER_TOKEN`, `INVALID_SHOPPER_TOKEN`,
          *     `EXPIRED_SHOPPER_TOKEN`).
          */
         Unauthorized: {
             headers: {
                 /**
                  * @description The credential expected, as HTTP requires on every 401 (RFC 9110; the scheme names are inferred, as
-                 *     the docs describe no challenge): `ApiKey realm="Purple Dot Public API", in="query", name="api_key"`,
+                 *     the docs describe no challenge): `ApiKey realm="Purple Dot Public API", in="query", name="api_key",
+                 *     alternative="shop"` (the `shop` domain the SDK may send instead; observed in the SDK),
                  *     `ApiKey realm="Purple Dot Private API", in="header", name="X-Purple-Dot-Access-Token"`, or
                  *     `ShopperToken realm="Purple Dot Public API", params="email timestamp token"`.
                  */
@@ -1188,6 +1386,21 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description When the event that triggered the webhook happened, ISO 8601 in UTC with milliseconds (documented),
+         *     on the store's clock in the simulator (a manual clock gives the manual time). Every attempt of one
+         *     delivery carries the same value (inferred).
+         * @example 2022-04-23T12:18:16.340Z
+         */
+        WebhookTimestamp: string;
+        /** @description The store's public API key (documented), so one receiver can serve several stores. */
+        WebhookApiKey: string;
+        /**
+         * @description Base64 of the HMAC-SHA256 of the exact body bytes, keyed with the store's shared secret (documented).
+         *     Verify it over the raw body as received, never over re-serialised JSON (whose bytes may differ);
+         *     compare in constant time (`verifyWebhookSignature` in the purple-dot-sim package does both).
+         */
+        WebhookSignature: string;
         /**
          * @description The country the shopper is in (newest docs). Its format is undocumented: Purple Dot's SDK passes an
          *     ISO 3166-1 alpha-2 code such as `GB` (third-party observation), so any value of 1–64 characters is
@@ -1572,6 +1785,116 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getIntegrationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The store's flags. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "result": "success"
+                     *       },
+                     *       "data": {
+                     *         "flags": [
+                     *           {
+                     *             "type": "variation",
+                     *             "flag": "NATIVE_CHECKOUT",
+                     *             "variations": [
+                     *               {
+                     *                 "variation": "native",
+                     *                 "weight": 100
+                     *               }
+                     *             ]
+                     *           },
+                     *           {
+                     *             "type": "boolean",
+                     *             "flag": "SHOW_LEARN_MORE",
+                     *             "enabled": true
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["IntegrationSettings"];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    trackEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "6f1c2f4e-8a5b-4a0e-9d53-2c1d8f0b7e11",
+                 *       "name": "integration.product_viewed",
+                 *       "attrs": {
+                 *         "deviceIdPersistent": true,
+                 *         "deviceIdStorage": "localStorage",
+                 *         "cartToken": null
+                 *       },
+                 *       "deviceId": "0b6f5f0e-3f0f-4c8e-8b55-1f7a9d1c2e33",
+                 *       "clientTimestamp": 1768467600000,
+                 *       "clientSequence": 3,
+                 *       "url": "https://example-store.myshopify.com/products/womens-white-sneakers",
+                 *       "referrer": ""
+                 *     }
+                 */
+                "application/json": components["schemas"]["TrackEvent"];
+            };
+        };
+        responses: {
+            /** @description The event was accepted and kept (inferred status; the SDK ignores the answer). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "result": "success"
+                     *       },
+                     *       "data": {
+                     *         "accepted": true,
+                     *         "seq": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["TrackAccepted"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -2332,6 +2655,117 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    waitlistStockWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description When the event that triggered the webhook happened, ISO 8601 in UTC with milliseconds (documented),
+                 *     on the store's clock in the simulator (a manual clock gives the manual time). Every attempt of one
+                 *     delivery carries the same value (inferred).
+                 * @example 2022-04-23T12:18:16.340Z
+                 */
+                "X-PD-Timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description The store's public API key (documented), so one receiver can serve several stores. */
+                "X-PD-Api-Key": components["parameters"]["WebhookApiKey"];
+                /**
+                 * @description Base64 of the HMAC-SHA256 of the exact body bytes, keyed with the store's shared secret (documented).
+                 *     Verify it over the raw body as received, never over re-serialised JSON (whose bytes may differ);
+                 *     compare in constant time (`verifyWebhookSignature` in the purple-dot-sim package does both).
+                 */
+                "X-PD-Hmac-Sha256": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "id": "1000",
+                 *         "product_code": "your-awesome-product",
+                 *         "available": true,
+                 *         "available_stock": 77,
+                 *         "variants": [
+                 *           {
+                 *             "id": "1001",
+                 *             "sku": "SKU-1",
+                 *             "available": true,
+                 *             "available_stock": 19,
+                 *             "available_in_stock": 0,
+                 *             "oversell_enabled": true,
+                 *             "waitlist_id": "5a0e4d52-8b1c-4f4e-9d8b-4f0f7a3f1c11"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WaitlistStockWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx ends the delivery; the body is not read (inferred). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A status outside 2xx counts as a failed attempt and is retried, up to 3 attempts in all (documented count; inferred that any non-2xx is a failure). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    preOrderWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description When the event that triggered the webhook happened, ISO 8601 in UTC with milliseconds (documented),
+                 *     on the store's clock in the simulator (a manual clock gives the manual time). Every attempt of one
+                 *     delivery carries the same value (inferred).
+                 * @example 2022-04-23T12:18:16.340Z
+                 */
+                "X-PD-Timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description The store's public API key (documented), so one receiver can serve several stores. */
+                "X-PD-Api-Key": components["parameters"]["WebhookApiKey"];
+                /**
+                 * @description Base64 of the HMAC-SHA256 of the exact body bytes, keyed with the store's shared secret (documented).
+                 *     Verify it over the raw body as received, never over re-serialised JSON (whose bytes may differ);
+                 *     compare in constant time (`verifyWebhookSignature` in the purple-dot-sim package does both).
+                 */
+                "X-PD-Hmac-Sha256": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreOrderWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx ends the delivery; the body is not read (inferred). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A status outside 2xx counts as a failed attempt and is retried, up to 3 attempts in all (documented count; inferred that any non-2xx is a failure). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

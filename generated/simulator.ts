@@ -261,7 +261,9 @@ export interface paths {
         put?: never;
         /**
          * Create a waitlist for a product in the default store
-         * @description Creates a waitlist (default state DRAFT) with a buy size per variant. A product has at most one
+         * @description Creates a waitlist (default state DRAFT) with a buy size per variant, or, with a product-level
+         *     `buy_size` and variants without one, a per-product waitlist whose units the variants share (see
+         *     `ProductBuySize`). A product has at most one
          *     waitlist in SCHEDULED, LIVE or PAUSED at a time: 409 `WAITLIST_CONFLICT` otherwise (inferred). A
          *     SCHEDULED waitlist needs a `launch_date`.
          */
@@ -291,7 +293,9 @@ export interface paths {
          *     SCHEDULED → DRAFT | LIVE | PAUSED | CLOSED; LIVE → PAUSED | CLOSED; PAUSED → LIVE | CLOSED; CLOSED is
          *     terminal. Others answer 409 `INVALID_STATE_TRANSITION`. Closing cancels every open line on the
          *     waitlist with reason `WAITLIST_CLOSED` (documented in Purple Dot's help centre). A buy size below
-         *     the units already committed answers 409 `BUY_SIZE_BELOW_COMMITTED`.
+         *     the units already committed answers 409 `BUY_SIZE_BELOW_COMMITTED`. A per-product waitlist takes a
+         *     product-level `buy_size`, and variants listed without a buy size join its shared units; a per-variant
+         *     one takes a buy size per variant; the other kind answers 409 `BUY_SIZE_MISMATCH` (inferred).
          */
         patch: operations["updateWaitlist"];
         trace?: never;
@@ -390,6 +394,58 @@ export interface paths {
          *     the export happened, only its fulfilment is called off (inferred).
          */
         post: operations["voidFulfillmentOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the default store's settings
+         * @description The store's settings a test may change: `inventory_mode` (how `POST /inventory` sets what may export)
+         *     and `flags` (what `GET /api/v1/integration-settings` answers). Both are the store's configuration,
+         *     not its scenario's data: a reset and a scenario load keep them, as they keep the credentials, and a
+         *     snapshot carries them, so an import brings the snapshot's (inferred: simulator design).
+         */
+        get: operations["getSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the default store's settings
+         * @description Sets the fields given, all or nothing. `inventory_mode`: `replace` (the documented reading, default)
+         *     or `difference` (see `updateInventory` in the Purple Dot contract); the change applies to the next
+         *     `POST /inventory`, and what is already left to export stays. `flags` replaces the whole list; one
+         *     entry per flag name, a name given twice answers 400 naming the second (inferred).
+         */
+        patch: operations["updateSettings"];
+        trace?: never;
+    };
+    "/__sim/tracked-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The analytics events the default store was sent
+         * @description The events `POST /api/v1/track` accepted for the store, oldest first: the newest 1,000 per store are
+         *     kept (simulator design). Like the journal they are the test session's, not store state: not in
+         *     snapshots nor the state log, and a reset does not clear them (see `trackEvent`).
+         */
+        get: operations["listTrackedEvents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -536,6 +592,108 @@ export interface paths {
          */
         get: operations["getCoverage"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the default store's webhook subscriptions
+         * @description The store's webhook subscriptions, oldest first (simulator design: Purple Dot keeps webhook URLs on
+         *     the Merchant Portal's Integration settings page, which has no API; documented).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to the default store's webhooks
+         * @description Subscribes `url` to the store's webhooks: every event named in `events` (all of them when left out)
+         *     is sent to it as Purple Dot sends it (`webhooks` in the Purple Dot contract), signed with the store's
+         *     shared secret, from the next change on. A subscription is store state: it is in the store's snapshot and
+         *     state log, and stays through a reset or a scenario load, like the store's credentials (simulator
+         *     design). A URL that is not an absolute `http` or `https` URL answers 400 `INVALID_REQUEST` naming `url`;
+         *     a store holds at most 20 subscriptions, the 21st answers 409 `TOO_MANY_WEBHOOKS` naming `url`
+         *     (inferred caps).
+         */
+        post: operations["addWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of the default store's webhook subscriptions
+         * @description Removes the subscription and answers it. Deliveries already under way to its URL finish their attempts
+         *     (they were due before it went); nothing new is sent to it (simulator design).
+         */
+        delete: operations["removeWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the default store sent to its webhook URLs
+         * @description Every attempt to deliver a webhook, oldest first, at most the last 1,000 per store: the event, the
+         *     attempt (1 to 3), the status the receiver answered (null after a timeout or a connection error), how
+         *     long it took, the error, the receiver fault applied, and the exact body and headers sent (simulator
+         *     design). In memory only, like the journal: not in snapshots nor the state log. Deliveries are
+         *     asynchronous, so an attempt shows here once it has ended.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/webhooks/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read how the default store delivers its webhooks
+         * @description The store's delivery settings (backoff, timeout) and receiver faults (see `WebhookSettings`).
+         */
+        get: operations["getWebhookSettings"];
+        /**
+         * Set how the default store delivers its webhooks
+         * @description Replaces the store's delivery settings and receiver faults; a field left out takes its default (see
+         *     `WebhookSettings`), so `{}` restores them all. Store state, like the subscriptions (simulator design).
+         *     The faults' random draws start again from `faults.seed`.
+         */
+        put: operations["setWebhookSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -814,6 +972,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sim/stores/{storeId}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one store's settings
+         * @description `getSettings` (`GET /__sim/settings`) in the store `storeId`.
+         */
+        get: operations["getSettingsInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change one store's settings
+         * @description `updateSettings` (`PATCH /__sim/settings`) in the store `storeId`.
+         */
+        patch: operations["updateSettingsInStore"];
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/tracked-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The analytics events one store was sent
+         * @description `listTrackedEvents` (`GET /__sim/tracked-events`) in the store `storeId`.
+         */
+        get: operations["listTrackedEventsInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sim/stores/{storeId}/journal": {
         parameters: {
             query?: never;
@@ -928,6 +1130,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sim/stores/{storeId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List one store's webhook subscriptions
+         * @description `listWebhooks` in the store `storeId`.
+         */
+        get: operations["listWebhooksInStore"];
+        put?: never;
+        /**
+         * Subscribe a URL to one store's webhooks
+         * @description `addWebhook` in the store `storeId`.
+         */
+        post: operations["addWebhookInStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of one store's webhook subscriptions
+         * @description `removeWebhook` in the store `storeId`.
+         */
+        delete: operations["removeWebhookInStore"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What one store sent to its webhook URLs
+         * @description `listWebhookDeliveries` in the store `storeId`.
+         */
+        get: operations["listWebhookDeliveriesInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/webhooks/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read how one store delivers its webhooks
+         * @description `getWebhookSettings` in the store `storeId`.
+         */
+        get: operations["getWebhookSettingsInStore"];
+        /**
+         * Set how one store delivers its webhooks
+         * @description `setWebhookSettings` in the store `storeId`.
+         */
+        put: operations["setWebhookSettingsInStore"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -935,6 +1225,37 @@ export interface components {
         ScenarioSummary: {
             name: string;
             summary: string;
+        };
+        /**
+         * @description How `POST /inventory` sets what may export of a SKU (see `updateInventory` in the Purple Dot contract):
+         *     `replace`, the documented reading (the posted value is what is available now), or `difference`, the
+         *     simulator's earlier reading (a change of the posted value moves what is left by the same amount;
+         *     inferred).
+         * @enum {string}
+         */
+        InventoryMode: "replace" | "difference";
+        StoreSettingsView: {
+            inventory_mode: components["schemas"]["InventoryMode"];
+            flags: components["schemas"]["flags"];
+        };
+        UpdateSettingsRequest: {
+            inventory_mode?: components["schemas"]["InventoryMode"];
+            flags?: components["schemas"]["flags"];
+        };
+        TrackedEvent: {
+            /** @description The `seq` the event was accepted with. */
+            seq: number;
+            /**
+             * Format: date-time
+             * @description The store's clock when the event arrived.
+             */
+            received_at: string;
+            /** @description The id of the store the event belongs to. */
+            store: string;
+            /** @description The event as sent, kept like a journal body (lists past 10 items and strings past 2,000 characters cut). */
+            event: {
+                [key: string]: unknown;
+            };
         };
         Credentials: {
             public_api_key: string;
@@ -950,6 +1271,7 @@ export interface components {
                 seed: number;
                 clock: components["schemas"]["Clock"];
                 credentials: components["schemas"]["Credentials"];
+                shop_domain: components["schemas"]["ShopDomain"];
             };
         };
         Clock: {
@@ -1009,6 +1331,19 @@ export interface components {
                 watch_inventory: boolean;
                 /** @description The flat shipping price a checkout charges unless it names one. */
                 shipping_cents: components["schemas"]["PriceCents"];
+                inventory_mode: components["schemas"]["InventoryMode"];
+                flags: components["schemas"]["flags"];
+            };
+            /**
+             * @description The store's webhook subscriptions and delivery settings (simulator design). Optional, so that a
+             *     snapshot made before webhooks existed still loads (with none); subscription ids must be unique and
+             *     numbered at most `seq`.
+             */
+            webhooks?: {
+                /** @description The last subscription number handed out. */
+                seq: number;
+                subscriptions: components["schemas"]["WebhookSubscription"][];
+                settings: components["schemas"]["WebhookSettings"];
             };
             /**
              * @description The seed of the store's IDs and references, as `Snapshot.seed` (0 to 2^32 − 1). Inferred: new
@@ -1080,9 +1415,16 @@ export interface components {
                 latest_ship_date: string;
                 display_dispatch_date: string;
                 labels: string[];
+                /**
+                 * @description The units a per-product waitlist's variants share; null when each variant has its own. Besides
+                 *     this schema, an import checks that a waitlist is one or the other: every allocation's
+                 *     `buy_size` null beside a product-level one, or none null without (400 `INVALID_SNAPSHOT`).
+                 */
+                product_buy_size: number | null;
                 allocations: {
                     variant_id: string;
-                    buy_size: components["schemas"]["Count"];
+                    /** @description The variant's own units; null on a per-product waitlist. */
+                    buy_size: number | null;
                     committed: components["schemas"]["Count"];
                 }[];
             }[];
@@ -1317,8 +1659,22 @@ export interface components {
         };
         WaitlistVariantBuySize: {
             variant_id: string;
-            buy_size: number;
+            /**
+             * @description The variant's own units: required on a per-variant waitlist; left out or null on a per-product one,
+             *     whose variants share the product-level `buy_size`. On creation a mix answers 400 naming
+             *     `variants[i].buy_size`; on a change, 409 `BUY_SIZE_MISMATCH` (the waitlist's kind decides; inferred).
+             */
+            buy_size?: number | null;
         };
+        /**
+         * @description A per-product waitlist: units shared by every listed variant of the product, shown as the product-level
+         *     `buy_size`, with `buy_size: null` and `available: null` on each variant (documented: a waitlist
+         *     allocates "by SKU or total", and the variant `buy_size` is null on a per-product waitlist; `available`
+         *     null there is a third-party observation). A variant on it may take every unit left; its public
+         *     `available_stock` and `units_left` are the product's units left (documented in the reference's model;
+         *     inferred). A waitlist is per-product or per-variant from its creation on (inferred).
+         */
+        ProductBuySize: number;
         CreateWaitlistRequest: {
             product_id: string;
             /**
@@ -1341,6 +1697,7 @@ export interface components {
             /** @description Defaults to a text built from the ship window. */
             display_dispatch_date?: string;
             labels?: string[];
+            buy_size?: components["schemas"]["ProductBuySize"];
             variants: components["schemas"]["WaitlistVariantBuySize"][];
         };
         UpdateWaitlistRequest: {
@@ -1354,6 +1711,11 @@ export interface components {
             launch_date?: string;
             /** Format: date-time */
             scheduled_pause_date?: string | null;
+            /**
+             * @description The new product-level buy size of a per-product waitlist; on a per-variant waitlist 409
+             *     `BUY_SIZE_MISMATCH`, below the units committed 409 `BUY_SIZE_BELOW_COMMITTED` (inferred).
+             */
+            buy_size?: components["schemas"]["ProductBuySize"];
             variants?: components["schemas"]["WaitlistVariantBuySize"][];
         };
         WaitlistResponse: {
@@ -1381,7 +1743,14 @@ export interface components {
             seed: number;
             clock: components["schemas"]["Clock"];
             credentials: components["schemas"]["Credentials"];
+            shop_domain: components["schemas"]["ShopDomain"];
         };
+        /**
+         * @description The store's shop domain, which the Purple Dot API takes as `shop` in place of `api_key` (observed in the
+         *     SDK): `purple-dot-sim-<store id>.myshopify.com`, made from the store's id, so it is the same on every
+         *     run and never names two stores (inferred: simulator design).
+         */
+        ShopDomain: string;
         StoreResponse: {
             meta: components["schemas"]["SuccessMeta"];
             data: components["schemas"]["Store"];
@@ -1397,6 +1766,8 @@ export interface components {
              * @enum {string}
              */
             clock?: "manual" | "system";
+            /** @description How `POST /inventory` sets what may export; defaults to `replace`, the documented reading (see `InventoryMode`). */
+            inventory_mode?: components["schemas"]["InventoryMode"];
             /**
              * @description The store's credentials; each one left out is generated (random, unique, unguessable). Each is
              *     visible ASCII without spaces (inferred: it must arrive unchanged in a URL query or a header, where
@@ -1514,6 +1885,136 @@ export interface components {
              *     happened or did not, and the journal says which (simulator design).
              */
             executed: boolean;
+        };
+        /**
+         * @description A webhook trigger. `waitlist.*` send the W1 body (`waitlistStockWebhook` in the Purple Dot contract),
+         *     `pre_order.*` the W2 body (`preOrderWebhook`), whose `event` they are (documented). The W1 names are
+         *     the simulator's own (the documented W1 body names no event): `waitlist.created` (a waitlist is
+         *     created), `waitlist.stock_changed` (a waitlist's units or settings change), `waitlist.pre_orders_changed`
+         *     (a pre-order placed or cancelled moves the units of a waitlist), `waitlist.paused` (a waitlist is
+         *     paused, by hand or at its scheduled pause date).
+         * @enum {string}
+         */
+        WebhookEvent: "waitlist.created" | "waitlist.stock_changed" | "waitlist.pre_orders_changed" | "waitlist.paused" | "pre_order.created" | "pre_order.updated" | "pre_order.cancelled";
+        WebhookInput: {
+            /** @description An absolute `http` or `https` URL (at most 2,048 characters, an inferred cap); anything else answers 400 naming `url`. */
+            url: string;
+            /** @description The events to send; every event when left out. */
+            events?: components["schemas"]["WebhookEvent"][];
+        };
+        WebhookSubscription: {
+            /** @description Never handed out twice by one store (simulator design). */
+            id: string;
+            /** @description Where the webhooks go. */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /**
+             * Format: date-time
+             * @description On the store's clock.
+             */
+            created_at: string;
+        };
+        WebhookSubscriptionResponse: {
+            meta: components["schemas"]["SuccessMeta"];
+            data: components["schemas"]["WebhookSubscription"];
+        };
+        /**
+         * @description How the store delivers its webhooks (simulator design; Purple Dot documents only "a few seconds" and
+         *     "up to 3 times"). Each webhook is attempted up to 3 times: again after a status outside 2xx, a timeout
+         *     or a connection error.
+         */
+        WebhookSettings: {
+            /**
+             * @description The waits before the second and third attempts, in milliseconds. A wait ends when that much real
+             *     time has passed or when the store's clock has moved that far (`setClock`, `advanceClock`),
+             *     whichever comes first: under a manual clock a test moves the clock instead of waiting, and a
+             *     receiver with nobody moving the clock still sees all three attempts within seconds (simulator
+             *     design).
+             */
+            backoff_ms: [
+                number,
+                number
+            ];
+            /** @description How long an attempt may take, connecting included, before it counts as failed (default 2000). */
+            timeout_ms: number;
+            faults: components["schemas"]["WebhookFaults"];
+        };
+        /**
+         * @description Receiver faults, to test a receiver's robustness (simulator design, inferred from what any webhook
+         *     sender may do): each is the probability (0 to 1) that a webhook, per subscription, meets it, drawn
+         *     in event order from `seed`, so a run replays. `duplicate`: delivered a second time once it succeeded,
+         *     byte for byte. `out_of_order`: held back and sent after the next webhook of the same pre-order (or
+         *     product), or after `delay_ms` (at least 1 s) when none comes. `delay`: sent `delay_ms` late (real
+         *     time or the store's clock, whichever moves first). `tampered_signature`: sent with an
+         *     `X-PD-Hmac-Sha256` that does not match the body. In-process subscribers (`webhooks.on`) never meet
+         *     them. All 0 by default.
+         */
+        WebhookFaults: {
+            duplicate: number;
+            out_of_order: number;
+            delay: number;
+            /** @description How late a delayed webhook goes (default 1000). */
+            delay_ms: number;
+            tampered_signature: number;
+            /** @description Seeds the draws (default 1). */
+            seed: number;
+        };
+        /** @description `WebhookSettings` with every field optional; a field left out takes its default. */
+        WebhookSettingsInput: {
+            backoff_ms?: components["schemas"]["WebhookSettings"]["backoff_ms"];
+            timeout_ms?: components["schemas"]["WebhookSettings"]["timeout_ms"];
+            faults?: {
+                duplicate?: components["schemas"]["WebhookFaults"]["duplicate"];
+                out_of_order?: components["schemas"]["WebhookFaults"]["out_of_order"];
+                delay?: components["schemas"]["WebhookFaults"]["delay"];
+                delay_ms?: components["schemas"]["WebhookFaults"]["delay_ms"];
+                tampered_signature?: components["schemas"]["WebhookFaults"]["tampered_signature"];
+                seed?: components["schemas"]["WebhookFaults"]["seed"];
+            };
+        };
+        WebhookSettingsResponse: {
+            meta: components["schemas"]["SuccessMeta"];
+            data: components["schemas"]["WebhookSettings"];
+        };
+        /** @description One attempt to deliver one webhook to one subscription (simulator design). */
+        WebhookDelivery: {
+            /** @description Counts the store's attempts, in the order they ended. */
+            seq: number;
+            subscription_id: string;
+            url: string;
+            /**
+             * @description Which webhook of the Purple Dot contract the body is.
+             * @enum {string}
+             */
+            webhook: "waitlistStockWebhook" | "preOrderWebhook";
+            event: components["schemas"]["WebhookEvent"];
+            /**
+             * Format: date-time
+             * @description When the event happened on the store's clock (the `X-PD-Timestamp` sent).
+             */
+            event_at: string;
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description When the attempt started, in real time.
+             */
+            sent_at: string;
+            /** @description The receiver's status; null when no answer came (timeout, connection error, not sent). */
+            status: number | null;
+            duration_ms: number;
+            /** @description Why the attempt failed; null when the receiver answered 2xx. */
+            error: string | null;
+            /**
+             * @description The receiver fault this attempt carried.
+             * @enum {string|null}
+             */
+            fault: "duplicate" | "out_of_order" | "delay" | "tampered_signature" | null;
+            /** @description The exact body sent. */
+            body: string;
+            /** @description The exact headers sent. */
+            headers: {
+                [key: string]: string;
+            };
         };
         /**
          * @description A rule that makes the store's Purple Dot API slow or failing on purpose (simulator design). The
@@ -1680,6 +2181,27 @@ export interface components {
                 }[];
             };
         };
+        /** @description One flag, as the SDK's `FlagConfig` type has it (observed in the SDK). */
+        FlagConfig: {
+            /** @constant */
+            type: "boolean";
+            /** @description The flag's name, e.g. `NATIVE_CHECKOUT`; one entry per name. */
+            flag: string;
+            enabled: boolean;
+        } | {
+            /** @constant */
+            type: "variation";
+            /** @description The flag's name; one entry per name. */
+            flag: string;
+            variations: {
+                /** @description E.g. `native` for `NATIVE_CHECKOUT`. */
+                variation: string;
+                /** @description Share of shoppers (observed in the SDK; the 0–100 range is inferred). */
+                weight: number;
+            }[];
+        };
+        /** @description The store's flags, in the order they were set (observed in the SDK; at most 100, inferred). */
+        flags: components["schemas"]["FlagConfig"][];
         /**
          * @description A postal address. `first_name` … `postal_code` are documented on the public pre-order; the rest follow
          *     the private API's address shape (documented there, inferred here).
@@ -2242,6 +2764,78 @@ export interface components {
                 };
             };
         };
+        /** @description The store's webhook subscriptions, oldest first. */
+        WebhookList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["WebhookSubscription"][];
+                };
+            };
+        };
+        /** @description The new subscription. */
+        WebhookAdded: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionResponse"];
+            };
+        };
+        /** @description The removed subscription, as it was. */
+        WebhookRemoved: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionResponse"];
+            };
+        };
+        /**
+         * @description No subscription of the store has this id (`UNKNOWN_WEBHOOK`); on the store-scoped path, also no store
+         *     has the id `storeId` (`UNKNOWN_STORE`).
+         */
+        UnknownWebhook: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The store's delivery attempts, oldest first. */
+        WebhookDeliveries: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["WebhookDelivery"][];
+                };
+            };
+        };
+        /** @description The store's webhook delivery settings. */
+        WebhookSettingsRead: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WebhookSettingsResponse"];
+            };
+        };
+        /** @description The settings now in force. */
+        WebhookSettingsSet: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["WebhookSettingsResponse"];
+            };
+        };
         /**
          * @description No fault rule of the store has this id (`UNKNOWN_FAULT`); on the store-scoped path, also no store has
          *     the id `storeId` (`UNKNOWN_STORE`).
@@ -2276,6 +2870,30 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The store's settings. */
+        SettingsRead: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["StoreSettingsView"];
+                };
+            };
+        };
+        /** @description The store's tracked events, oldest first. */
+        TrackedEventsRead: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    meta: components["schemas"]["SuccessMeta"];
+                    data: components["schemas"]["TrackedEvent"][];
+                };
             };
         };
         /** @description The simulator's name, version and store count, and where its control resources are. */
@@ -2410,8 +3028,12 @@ export interface components {
         Id: string;
         /** @description The fault rule's id, as `addFault` and `listFaults` show it; an id of no rule of the store answers 404 `UNKNOWN_FAULT`. */
         FaultId: string;
+        /** @description The subscription's id, as `addWebhook` and `listWebhooks` show it; an id of no subscription of the store answers 404 `UNKNOWN_WEBHOOK`. */
+        WebhookId: string;
         /** @description A named set of fault rules (see `applyFaultProfile`). */
         FaultProfile: "flaky-network" | "rate-limited" | "launch-day";
+        /** @description Only events with this `name`, compared exactly. */
+        TrackedEventName: string;
         /** @description Only entries of this operation (an operationId, compared exactly). */
         JournalOperationId: string;
         /** @description Only entries of requests with this method. */
@@ -2891,6 +3513,73 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    getSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SettingsRead"];
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    updateSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inventory_mode": "difference",
+                 *       "flags": [
+                 *         {
+                 *           "type": "variation",
+                 *           "flag": "NATIVE_CHECKOUT",
+                 *           "variations": [
+                 *             {
+                 *               "variation": "native",
+                 *               "weight": 100
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateSettingsRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SettingsRead"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listTrackedEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events with this `name`, compared exactly. */
+                name?: components["parameters"]["TrackedEventName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TrackedEventsRead"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
     getJournal: {
         parameters: {
             query?: {
@@ -3035,6 +3724,125 @@ export interface operations {
         responses: {
             200: components["responses"]["CoverageRead"];
             401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookList"];
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    addWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "http://127.0.0.1:3000/webhooks/purple-dot",
+                 *       "events": [
+                 *         "pre_order.created",
+                 *         "pre_order.cancelled"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            201: components["responses"]["WebhookAdded"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription's id, as `addWebhook` and `listWebhooks` show it; an id of no subscription of the store answers 404 `UNKNOWN_WEBHOOK`. */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookRemoved"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownWebhook"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookDeliveries"];
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    getWebhookSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookSettingsRead"];
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    setWebhookSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "backoff_ms": [
+                 *         0,
+                 *         0
+                 *       ],
+                 *       "faults": {
+                 *         "duplicate": 1,
+                 *         "seed": 7
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSettingsInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookSettingsSet"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getStatusInStore: {
@@ -3429,6 +4237,73 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    getSettingsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SettingsRead"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    updateSettingsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inventory_mode": "difference"
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateSettingsRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SettingsRead"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listTrackedEventsInStore: {
+        parameters: {
+            query?: {
+                /** @description Only events with this `name`, compared exactly. */
+                name?: components["parameters"]["TrackedEventName"];
+            };
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["TrackedEventsRead"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
     getJournalInStore: {
         parameters: {
             query?: {
@@ -3600,6 +4475,147 @@ export interface operations {
             200: components["responses"]["CoverageRead"];
             401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
+        };
+    };
+    listWebhooksInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookList"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    addWebhookInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "http://127.0.0.1:3000/webhooks/purple-dot",
+                 *       "events": [
+                 *         "pre_order.created",
+                 *         "pre_order.cancelled"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            201: components["responses"]["WebhookAdded"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    removeWebhookInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+                /** @description The subscription's id, as `addWebhook` and `listWebhooks` show it; an id of no subscription of the store answers 404 `UNKNOWN_WEBHOOK`. */
+                webhookId: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookRemoved"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownWebhook"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    listWebhookDeliveriesInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookDeliveries"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    getWebhookSettingsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["WebhookSettingsRead"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    setWebhookSettingsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "backoff_ms": [
+                 *         0,
+                 *         0
+                 *       ],
+                 *       "faults": {
+                 *         "duplicate": 1,
+                 *         "seed": 7
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookSettingsInput"];
+            };
+        };
+        responses: {
+            200: components["responses"]["WebhookSettingsSet"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
 }

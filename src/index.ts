@@ -28,3 +28,7 @@ export type { FaultInput, FaultRule } from './engine/faults.ts';
 export type { FaultKind, JournalEntry, JournalFilter } from './engine/journal.ts';
 export { formatCoverage, type CoverageExpectation, type CoverageReport, type OperationCoverage } from './engine/coverage.ts';
 export type * from './schemas.ts';
+export { verifyWebhookSignature } from './webhooks/signature.ts';
+export { httpTransport, type WebhookRequest, type WebhookResult, type WebhookTransport } from './webhooks/transport.ts';
+export type { WebhookListener, WebhookNotice, Webhooks } from './webhooks/hub.ts';
+export type { WebhookDelivery } from './webhooks/delivery-log.ts';

@@ -5,6 +5,13 @@
 export type WaitlistState = 'DRAFT' | 'SCHEDULED' | 'LIVE' | 'PAUSED' | 'CLOSED';
 export type LineStatus = 'open' | 'cancelled' | 'exported';
 export type FulfillmentStatus = 'UNFULFILLED' | 'FULFILLED' | 'VOIDED';
+/** How `POST /inventory` sets what may export: the documented absolute reading, or the older difference reading. */
+export type InventoryMode = 'replace' | 'difference';
+
+/** One flag of the integration settings, in the shape Purple Dot's SDK reads (`FlagConfig`, observed in the SDK). */
+export type FlagConfig =
+  | { type: 'boolean'; flag: string; enabled: boolean }
+  | { type: 'variation'; flag: string; variations: { variation: string; weight: number }[] };
 
 export interface StoreSettings {
   id: string;
@@ -16,6 +23,10 @@ export interface StoreSettings {
   /** Operations setting "Watch inventory levels in Shopify" (documented). */
   watch_inventory: boolean;
   shipping_cents: number;
+  /** See the spec's `updateInventory`; a setting of the store, kept through reset and scenario loads. */
+  inventory_mode: InventoryMode;
+  /** What `GET /api/v1/integration-settings` answers; a setting of the store, kept through reset and scenario loads. */
+  flags: FlagConfig[];
 }
 
 export interface Product {
@@ -40,7 +51,8 @@ export interface Variant {
 
 export interface WaitlistAllocation {
   variant_id: string;
-  buy_size: number;
+  /** The variant's own units; null on a per-product waitlist, whose units the product's variants share. */
+  buy_size: number | null;
   committed: number;
 }
 
@@ -56,6 +68,8 @@ export interface Waitlist {
   latest_ship_date: string;
   display_dispatch_date: string;
   labels: string[];
+  /** Units shared by every variant of a per-product waitlist (documented: units "by SKU or total"); null when allocated per variant. */
+  product_buy_size: number | null;
   allocations: WaitlistAllocation[];
 }
 
@@ -188,6 +202,41 @@ export interface Counters {
   updates: number;
 }
 
+/** A webhook trigger (see `WebhookEvent` in the control spec): W1 `waitlist.*`, W2 `pre_order.*`. */
+export type WebhookEventName =
+  | 'waitlist.created' | 'waitlist.stock_changed' | 'waitlist.pre_orders_changed' | 'waitlist.paused'
+  | 'pre_order.created' | 'pre_order.updated' | 'pre_order.cancelled';
+
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: WebhookEventName[];
+  created_at: string;
+}
+
+export interface WebhookFaults {
+  duplicate: number;
+  out_of_order: number;
+  delay: number;
+  delay_ms: number;
+  tampered_signature: number;
+  seed: number;
+}
+
+export interface WebhookSettings {
+  backoff_ms: [number, number];
+  timeout_ms: number;
+  faults: WebhookFaults;
+}
+
+/** The store's webhook subscriptions and how they are delivered: the merchant's settings, kept like credentials. */
+export interface WebhookState {
+  /** The last subscription number handed out, so an id is never handed out twice. */
+  seq: number;
+  subscriptions: WebhookSubscription[];
+  settings: WebhookSettings;
+}
+
 export type StoreData = {
   settings: StoreSettings;
   seed: number;
@@ -200,4 +249,6 @@ export type StoreData = {
   inventory: InventoryLevel[];
   refunds: RefundRecord[];
   unit_history: Record<string, UnitPoint[]>;
+  /** Absent only in snapshots made before webhooks; a store without it has no subscriptions. */
+  webhooks?: WebhookState;
 };

@@ -1,8 +1,8 @@
-import type { operations as PurpleDotOperations } from '../../generated/purple-dot.ts';
+import type { operations as PurpleDotSpecOperations } from '../../generated/purple-dot.ts';
 import type { operations as ControlOperations } from '../../generated/simulator.ts';
 import { DomainError, invalid } from '../domain/errors.ts';
 import { tooDeep } from './integrity.ts';
-import { authenticatePrivate, authenticatePublic, authenticateShopper } from './auth.ts';
+import { authenticateOptionalPublic, authenticatePrivate, authenticatePublic, authenticateShopper } from './auth.ts';
 import type { BodyOf, Handlers, HandlerInput } from './handler.ts';
 import { controlHandlers } from './operations/control.ts';
 import { privateHandlers } from './operations/private.ts';
@@ -13,6 +13,12 @@ import type { FaultTargets } from './faults.ts';
 import type { HostedStore as Store } from './store.ts';
 import { validatorFor, type OperationValidator } from './validate.ts';
 
+/**
+ * The webhooks Purple Dot sends are operations of its spec too (OpenAPI 3.1 `webhooks`), but the simulator
+ * sends them (src/webhooks/), it never answers them: they have no handler and no route.
+ */
+type WebhookOperationId = 'waitlistStockWebhook' | 'preOrderWebhook';
+type PurpleDotOperations = Omit<PurpleDotSpecOperations, WebhookOperationId>;
 type Operations = PurpleDotOperations & ControlOperations;
 export type OperationId = keyof Operations;
 
@@ -80,14 +86,17 @@ export interface Route {
   handler: AnyHandler;
   validator: OperationValidator;
   hasBody: boolean;
-  credentials: 'public' | 'shopper' | 'private' | 'none';
+  /** `optional-public`: a public key or shop domain may name the store; without one the default store (the SDK's events). */
+  credentials: 'public' | 'optional-public' | 'shopper' | 'private' | 'none';
   /** Takes its store from the `storeId` path parameter. */
   scoped: boolean;
 }
 
 function credentialsOf(op: SpecOperation): Route['credentials'] {
-  const schemes = new Set((op.operation.security ?? []).flatMap((requirement) => Object.keys(requirement)));
-  if (schemes.has('publicApiKey')) return schemes.has('shopperToken') ? 'shopper' : 'public';
+  const requirements = op.operation.security ?? [];
+  const schemes = new Set(requirements.flatMap((requirement) => Object.keys(requirement)));
+  const optional = requirements.some((requirement) => Object.keys(requirement).length === 0);
+  if (schemes.has('publicApiKey')) return schemes.has('shopperToken') ? 'shopper' : optional ? 'optional-public' : 'public';
   return schemes.has('accessToken') ? 'private' : 'none';
 }
 
@@ -146,6 +155,8 @@ export function storeFor(route: Route, request: ReceivedRequest, stores: StoreRe
     case 'public':
     case 'shopper':
       return authenticatePublic(stores, request.query ?? {});
+    case 'optional-public':
+      return authenticateOptionalPublic(stores, request.query ?? {}) ?? fallback();
     case 'private':
       return authenticatePrivate(stores, request.headers['x-purple-dot-access-token']);
     default:

@@ -19,6 +19,8 @@ import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
 import { changesState, type StateBase, type StateLog, type StateOperation, type StateRestore } from './state-log.ts';
 import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
+import { createWebhookHub, type Webhooks } from '../webhooks/hub.ts';
+import { noTransport, type WebhookTransport } from '../webhooks/transport.ts';
 
 export { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID };
 
@@ -57,6 +59,12 @@ export interface EngineOptions {
   stateLog?: StateLog;
   /** Start from a state log instead of `scenario`, `seed` and `credentials`: its base, then its operations replayed. */
   restore?: StateRestore;
+  /**
+   * How webhooks reach their subscribed URLs. The engine has no network of its own, so by default nothing is
+   * sent (each delivery is logged as not sent); `createSimulator` passes `httpTransport`. In-process
+   * subscribers (`engine.webhooks.on`) hear every webhook either way.
+   */
+  webhookTransport?: WebhookTransport;
 }
 
 /** The engine as its users see it: stores to read, operations to dispatch, events to hear. */
@@ -86,6 +94,8 @@ export interface Engine {
    * while every store is still its scenario as built, e.g. just after start).
    */
   checkpoint(options?: { data?: boolean }): StateBase;
+  /** The webhooks the stores send: in-process subscribers, the delivery log, `idle()` (see src/webhooks/). */
+  readonly webhooks: Webhooks;
   /** Stops the timers of scheduled launches and pauses for good; dispatch still answers. */
   close(): void;
 }
@@ -107,6 +117,9 @@ const CREDENTIAL = /^[!-~]{8,200}$/;
  */
 function checkNewStore(input: NewStore): Partial<Credentials> {
   if (input.clock !== undefined && input.clock !== 'manual' && input.clock !== 'system') throw invalid('INVALID_REQUEST', 'clock', 'must be one of "manual", "system"');
+  if (input.inventory_mode !== undefined && input.inventory_mode !== 'replace' && input.inventory_mode !== 'difference') {
+    throw invalid('INVALID_REQUEST', 'inventory_mode', 'must be one of "replace", "difference"');
+  }
   if (input.seed !== undefined && !(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= 4_294_967_295)) {
     throw invalid('INVALID_REQUEST', 'seed', 'must be an integer from 0 to 4294967295');
   }
@@ -182,6 +195,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
   let eventSeq = 0;
   let storeCount = 0;
+  // Made before a restore (its clock operations reach it) but hearing events only after: replaying the log
+  // must not send the webhooks of the past again.
+  const webhooks = createWebhookHub({ store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report });
 
   const scenarioNamed = (name: string): Scenario => {
     const found = scenarios.find((s) => s.name === name);
@@ -228,7 +244,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): HostedStore => {
     const store = createStore({
-      id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, scenarioNamed, systemNow,
+      id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, inventoryMode: input.inventory_mode, scenarioNamed, systemNow,
       faults: createFaultSet(faultTargets), coverage: createCoverage(PURPLE_DOT_OPERATIONS),
     });
     stores.add(store);
@@ -434,8 +450,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
         })),
       }));
     },
+    webhooks,
     close() {
       scheduler.close();
+      webhooks.close();
     },
   };
 
@@ -453,11 +471,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
     let position = 0;
     for (const record of operations) replay(record, (position += 1));
     replaying = false;
+    listeners.add(webhooks.hear);
     return engine;
   }
   const defaults = checkNewStore({ scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed, credentials: options.credentials });
   stores.checkFree(defaults);
   addStore(DEFAULT_STORE_ID, { scenario: options.scenario ?? DEFAULT_SCENARIO, seed: options.seed ?? DEFAULT_SEED }, clock, { ...DEFAULT_CREDENTIALS, ...defaults });
+  listeners.add(webhooks.hear);
   return engine;
 }
 

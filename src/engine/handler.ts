@@ -1,8 +1,10 @@
 import type { StoreState } from '../domain/store.ts';
+import type { InventoryMode } from '../domain/types.ts';
 import type { Journal } from './journal.ts';
 import type { Scenario } from './scenario.ts';
 import type { StoreRegistry } from './store-registry.ts';
 import type { Credentials, HostedStore } from './store.ts';
+import type { WebhookHub } from '../webhooks/hub.ts';
 
 type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 type DataOf<R> = JsonOf<R> extends { data: infer D } ? D : never;
@@ -13,7 +15,7 @@ export type QueryOf<Op> = Op extends { parameters: { query?: infer Q } } ? ([Q] 
 export type PathOf<Op> = Op extends { parameters: { path?: infer P } } ? ([P] extends [never] ? Record<string, never> : Omit<NonNullable<P>, 'storeId'>) : never;
 export type BodyOf<Op> = Op extends { requestBody?: infer B } ? ([B] extends [never] ? undefined : JsonOf<NonNullable<B>>) : undefined;
 
-type SuccessStatus = 200 | 201;
+type SuccessStatus = 200 | 201 | 202;
 
 /** What a handler returns: a documented success status and its `data`, typed from generated/. */
 export type Success<Op> = Op extends { responses: infer R }
@@ -37,6 +39,7 @@ export interface NewStore {
   seed?: number;
   clock?: 'manual' | 'system';
   credentials?: Partial<Credentials>;
+  inventory_mode?: InventoryMode;
 }
 
 /** What control operations may ask of the engine beyond their own store. */
@@ -47,6 +50,7 @@ export interface EngineContext {
   defaultStore(): HostedStore;
   createStore(input: NewStore): HostedStore;
   deleteStore(id: string): HostedStore;
+  readonly webhooks: WebhookHub;
 }
 
 export type Handler<Op> = (input: HandlerInput<Op>) => Success<Op>;

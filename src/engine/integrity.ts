@@ -1,5 +1,6 @@
 import { uuidFor } from '../domain/ids.ts';
 import type { StoreState } from '../domain/store.ts';
+import { webhookStateProblem } from '../webhooks/subscriptions.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from './present/private.ts';
 import { presentAvailability, presentPublicWaitlist } from './present/public.ts';
 
@@ -26,6 +27,18 @@ export function checkIntegrity(store: StoreState): void {
   for (const waitlist of data.waitlists) {
     if (!index.productsById.has(waitlist.product_id)) fail(`waitlist ${waitlist.id} names unknown product ${waitlist.product_id}`);
     for (const a of waitlist.allocations) if (!index.variantsById.has(a.variant_id)) fail(`waitlist ${waitlist.id} names unknown variant ${a.variant_id}`);
+    // Per product or per variant, never both: the presenters and placement read one or the other.
+    const perProduct = waitlist.product_buy_size !== null;
+    for (const a of waitlist.allocations) {
+      if ((a.buy_size === null) !== perProduct) {
+        fail(`waitlist ${waitlist.id} ${perProduct ? 'shares a product-level buy_size, yet' : 'has no product-level buy_size, yet'} variant ${a.variant_id} has buy_size ${a.buy_size}`);
+      }
+    }
+  }
+  const flags = new Set<string>();
+  for (const flag of data.settings.flags) {
+    if (flags.has(flag.flag)) fail(`settings.flags names ${JSON.stringify(flag.flag)} twice`);
+    flags.add(flag.flag);
   }
   // Creation order is list order, `seq` is the position, and times never run back.
   let previous = '';
@@ -51,6 +64,9 @@ export function checkIntegrity(store: StoreState): void {
     if (fo.created_at < previous) fail(`fulfillment order ${fo.id} was created before the one listed before it`);
     previous = fo.created_at;
   }
+  // Subscription ids stay unique only while every id is numbered at most the counter.
+  const webhookProblem = webhookStateProblem(data.webhooks);
+  if (webhookProblem) fail(webhookProblem);
   // Update order: seqs unique, below the counter, and in step with update times.
   const byUpdate = [...data.pre_orders].sort((a, b) => a.update_seq - b.update_seq);
   byUpdate.forEach((order, i) => {

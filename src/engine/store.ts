@@ -1,10 +1,11 @@
 import { createClock, type Clock, type ClockMode } from '../domain/clock.ts';
 import { DomainError } from '../domain/errors.ts';
 import { stateOf, type StoreState } from '../domain/store.ts';
-import type { StoreData } from '../domain/types.ts';
+import type { InventoryMode, StoreData, StoreSettings } from '../domain/types.ts';
 import { applyDueTransitions } from '../domain/waitlists.ts';
 import type { CoverageRecorder } from './coverage.ts';
 import type { FaultSet } from './faults.ts';
+import { createTrackedEvents, type TrackedEvents } from './tracked-events.ts';
 import { checkIntegrity, checkNesting, latestTime } from './integrity.ts';
 import { buildScenario, type Scenario } from './scenario.ts';
 
@@ -13,6 +14,12 @@ export interface Credentials {
   private_access_token: string;
   shared_secret: string;
 }
+
+/**
+ * A store's shop domain, made from its id: the same on every run, never two stores' (ids are not handed out
+ * twice), and a valid Shopify shop name (lowercase letters, digits, hyphens; inferred: simulator design).
+ */
+export const shopDomainOf = (storeId: string): string => `purple-dot-sim-${storeId.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}.myshopify.com`;
 
 export interface Snapshot {
   version: 1;
@@ -33,6 +40,8 @@ export interface Store {
   readonly clock: Pick<Clock, 'mode' | 'now' | 'nowMs'>;
   readonly state: StoreState;
   readonly credentials: Readonly<Credentials>;
+  /** The store's `<name>.myshopify.com`, which the Purple Dot API takes as `shop` in place of `api_key` (observed in the SDK). */
+  readonly shopDomain: string;
 }
 
 /**
@@ -45,6 +54,8 @@ export interface HostedStore extends Store {
   readonly faults: FaultSet;
   /** What this store's requests met of the Purple Dot API. */
   readonly coverage: CoverageRecorder;
+  /** The analytics events `POST /api/v1/track` accepted for this store; session data, kept across reset and load. */
+  readonly tracked: TrackedEvents;
   /** Applies what the clock has reached (scheduled launches and pauses) and returns the current time. */
   tick(): Date;
   load(name: string, seed: number): void;
@@ -62,6 +73,8 @@ export interface StoreOptions {
   /** The machine time a system clock follows; the engine pins it while replaying its state log. */
   systemNow?: () => number;
   credentials: Credentials;
+  /** How `POST /inventory` sets the export budget at first (default `replace`, the documented reading). */
+  inventoryMode?: InventoryMode;
   /** Resolves a scenario name; throws the refusal for an unknown one. */
   scenarioNamed(name: string): Scenario;
   faults: FaultSet;
@@ -88,8 +101,17 @@ export function createStore(options: StoreOptions): HostedStore {
     if (clock.nowMs() < startsAt.getTime()) clock.set(startsAt);
   };
 
+  /**
+   * What a rebuild keeps of the store's settings besides its ID and credentials: the inventory mode and the
+   * integration flags are the merchant's configuration, not the scenario's data, so a reset or a scenario load
+   * keeps them (as it keeps the credentials), and an import brings the snapshot's.
+   */
+  const kept = (): Partial<StoreSettings> => (state
+    ? { inventory_mode: state.data.settings.inventory_mode, flags: structuredClone(state.data.settings.flags) }
+    : { inventory_mode: options.inventoryMode ?? 'replace' });
+
   const load = (name: string, nextSeed: number): void => {
-    const built = buildScenario(options.scenarioNamed(name), nextSeed, settings);
+    const built = buildScenario(options.scenarioNamed(name), nextSeed, { ...settings, ...kept() });
     // IDs and references never repeat within a store's life: what the API creates after a reset or a load
     // continues the counters from where they stood, while the scenario's own data, built from its own
     // counters, stays byte-identical per seed. A connector keeping its own table across resets would otherwise
@@ -98,6 +120,8 @@ export function createStore(options: StoreOptions): HostedStore {
     if (state) {
       const counters = built.state.data.counters;
       for (const name of Object.keys(counters) as (keyof typeof counters)[]) counters[name] = Math.max(counters[name], state.data.counters[name]);
+      // Webhook subscriptions are the merchant's settings, like the credentials: a reset or a load keeps them.
+      if (state.data.webhooks) built.state.data.webhooks = state.data.webhooks;
     }
     scenario = name;
     seed = nextSeed;
@@ -109,8 +133,10 @@ export function createStore(options: StoreOptions): HostedStore {
   return {
     id: options.id,
     credentials,
+    shopDomain: shopDomainOf(options.id),
     faults: options.faults,
     coverage: options.coverage,
+    tracked: createTrackedEvents(options.id),
     get scenario() { return scenario; },
     get seed() { return seed; },
     get clock() { return clock; },
@@ -140,6 +166,8 @@ export function createStore(options: StoreOptions): HostedStore {
         // The store keeps its own ID and credentials, so a snapshot of one store loads into any other.
         const data = structuredClone(entries[0]!);
         data.settings = { ...data.settings, ...settings };
+        // A snapshot made before webhooks existed keeps the store's subscriptions.
+        if (!data.webhooks && state?.data.webhooks) data.webhooks = state.data.webhooks;
         next = stateOf(data);
         options.scenarioNamed(snapshot.scenario);
         checkIntegrity(next);

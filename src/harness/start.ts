@@ -6,6 +6,7 @@ import { coverageShortfall, formatCoverage, type CoverageExpectation, type Cover
 import { DEFAULT_STORE_ID } from '../engine/defaults.ts';
 import type { AnswerOf, OperationId, RequestOf } from '../engine/dispatch.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Webhooks } from '../webhooks/hub.ts';
 import type { FaultInput, FaultRule } from '../engine/faults.ts';
 import type { JournalEntry, JournalFilter } from '../engine/journal.ts';
 import type { Credentials } from '../engine/store.ts';
@@ -77,6 +78,8 @@ export interface SimulatorHandle {
   readonly journal: JournalHandle;
   readonly faults: FaultsHandle;
   readonly clock: ClockHandle;
+  /** This store's webhooks: `on(event, fn)` hears them in-process, `deliveries()` shows what was sent, `idle()` waits for the rest. */
+  readonly webhooks: Webhooks;
   readonly engine: Engine;
   coverage(): CoverageReport;
   /** The coverage report as a table. */
@@ -171,6 +174,13 @@ function handleFor(shared: Shared, storeId: string, close: () => Promise<void>):
     client: createPurpleDotClient({ baseUrl: url, apiKey: store.credentials.public_api_key, accessToken: store.credentials.private_access_token }),
     control: storeControlClient(url, storeId, shared.controlToken),
     engine,
+    webhooks: {
+      on: (event, listener) => engine.webhooks.on(event, (notice) => {
+        if (notice.store === storeId) listener(notice);
+      }),
+      deliveries: (id = storeId) => engine.webhooks.deliveries(id),
+      idle: () => engine.webhooks.idle(),
+    },
     journal: {
       entries: journalEntries,
       count: (filter) => journalEntries(filter).length,

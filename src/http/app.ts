@@ -10,6 +10,8 @@ import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
 import { requestContext } from './request-context.ts';
 import { createWorkQueue } from './work-queue.ts';
+import type { Webhooks } from '../webhooks/hub.ts';
+import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 
@@ -54,6 +56,8 @@ export interface Simulator {
    */
   app: Express;
   engine: Engine;
+  /** The stores' webhooks: `on(event, fn)` hears them in-process, `deliveries()` shows what was sent, `idle()` waits for the rest. */
+  webhooks: Webhooks;
   listen(port?: number, host?: string, options?: ListenOptions): Promise<RunningSimulator>;
 }
 
@@ -158,6 +162,22 @@ interface MatchedRoute extends Route {
 /** The paths the simulator answers for, even when mounted in another app. */
 const OWN_PATHS = /^\/(api|admin\/api|__sim)(\/|$)/;
 
+/** The public API, which browsers on any origin may call. */
+const PUBLIC_PATHS = /^\/api(\/|$)/;
+
+/**
+ * Read by any origin; `Link` (the next page) and `Date` (the store's clock) exposed to scripts. No credentials
+ * mode: the public key travels in the query, not in cookies (documented: `api_key` query parameter).
+ */
+const PUBLIC_CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Link, Date, WWW-Authenticate' } as const;
+
+/** A preflight's answer: the methods the path takes, and the one header a JSON body needs. */
+const preflight = (allowed: string[]): Record<string, string> => ({
+  'Access-Control-Allow-Methods': allowed.join(', '),
+  'Access-Control-Allow-Headers': 'Content-Type',
+  'Access-Control-Max-Age': '600',
+});
+
 /** An error from a route a caller added: its own 4xx status kept, anything else a bug. */
 function callerError(error: unknown, report: (error: unknown) => void): Answer {
   const status = (error as { status?: unknown } | null)?.status;
@@ -220,12 +240,21 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
     return hostCheck(() => hosts, (_req, error) => writeAnswer(res, refusal(error)))(req, res, next);
   });
   app.use((req, res, next) => (decodable(req.path) ? next() : writeAnswer(res, undecodablePath(routes, req))));
-  // Until CORS is served (issue 14), OPTIONS on a path of ours says which methods it takes, and nothing more.
+  // The public API is meant for browsers (a storefront's own pages call it): any origin may read every answer
+  // of it, refusals included. The private and control APIs send no CORS headers, so a page on another origin
+  // can neither read them nor pass a preflight for them.
+  app.use((req, res, next) => {
+    if (PUBLIC_PATHS.test(req.path)) res.set(PUBLIC_CORS);
+    next();
+  });
+  // OPTIONS on a path of ours says which methods it takes; on the public API it is also the CORS preflight.
   app.use((req, res, next) => {
     if (req.method !== 'OPTIONS' || !OWN_PATHS.test(req.path)) return next();
     const allowed = allowedMethods(routes, req.path);
     if (allowed.length === 0) return next();
-    res.status(204).set('Allow', ['OPTIONS', ...allowed].join(', ')).end();
+    res.status(204).set('Allow', ['OPTIONS', ...allowed].join(', '));
+    if (PUBLIC_PATHS.test(req.path)) res.set(preflight(allowed));
+    res.end();
   });
   for (const route of routes) {
     const expressPath = route.operation.path.replace(/\{([^}]+)\}/g, ':$1');
@@ -288,7 +317,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const stateFile = options.stateFile ? openStateFile(options.stateFile, options.stateFileOptions) : undefined;
   let engine: Engine;
   try {
-    engine = options.engine ?? createEngine({ ...options, stateLog: stateFile, restore: stateFile?.restore });
+    // A simulator is a server on the network: its webhooks go out over HTTP unless the caller says otherwise.
+    engine = options.engine ?? createEngine({ ...options, webhookTransport: options.webhookTransport ?? httpTransport, stateLog: stateFile, restore: stateFile?.restore });
   } catch (error) {
     if (!stateFile?.restore) throw error;
     throw new StateFileError(`the state file ${stateFile.path} cannot be replayed: ${(error as Error).message}`);
@@ -300,6 +330,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   return {
     app,
     engine,
+    webhooks: engine.webhooks,
     stateFile,
     listen(port = 0, host = '127.0.0.1', listenOptions = {}) {
       return new Promise((resolve, reject) => {

@@ -9,7 +9,10 @@ import { voidFulfillmentOrder } from '../../domain/fulfillment.ts';
 import { changeWaitlist } from '../../domain/lifecycle.ts';
 import { parseCents } from '../../domain/money.ts';
 import { cancelPreOrder, placePreOrder } from '../../domain/pre-orders.ts';
+import { updateSettings } from '../../domain/settings.ts';
 import { createWaitlist } from '../../domain/waitlists.ts';
+import { readWebhookState } from '../../webhooks/settings.ts';
+import { addSubscription, removeSubscription, setSettings } from '../../webhooks/subscriptions.ts';
 import type { BodyOf, Handler, Handlers, PathOf, QueryOf, Success } from '../handler.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
 import type { HostedStore } from '../store.ts';
@@ -24,8 +27,17 @@ const clockOf = (store: HostedStore) => ({ now: store.clock.now().toISOString(),
 
 function presentStore(store: HostedStore) {
   const { public_api_key, private_access_token, shared_secret } = store.credentials;
-  return { id: store.id, scenario: store.scenario, seed: store.seed, clock: clockOf(store), credentials: { public_api_key, private_access_token, shared_secret } };
+  return {
+    id: store.id, scenario: store.scenario, seed: store.seed, clock: clockOf(store), credentials: { public_api_key, private_access_token, shared_secret },
+    // Beside the credentials: the SDK names the store by it in place of the public key (observed in the SDK).
+    shop_domain: store.shopDomain,
+  };
 }
+
+const presentSettings = (store: HostedStore) => {
+  const { inventory_mode, flags } = store.state.data.settings;
+  return { inventory_mode, flags: structuredClone(flags) };
+};
 
 function status(store: HostedStore) {
   const { id, ...rest } = presentStore(store);
@@ -70,6 +82,12 @@ const storeHandlers: Handlers<StoreOperations> = {
   removeFault: ({ store, path }) => ({ status: 200, data: store.faults.remove(path.faultId) }),
   applyFaultProfile: ({ store, path }) => ({ status: 201, data: FAULT_PROFILES[path.profile].map((rule) => store.faults.add(rule)) }),
   getCoverage: ({ store }) => ({ status: 200, data: store.coverage.report() }),
+  getSettings: ({ store }) => ({ status: 200, data: presentSettings(store) }),
+  updateSettings: ({ store, state, body }) => {
+    updateSettings(state, body);
+    return { status: 200, data: presentSettings(store) };
+  },
+  listTrackedEvents: ({ store, query }) => ({ status: 200, data: store.tracked.list(query) }),
   reset: ({ store }) => {
     store.reset();
     return status(store);
@@ -114,17 +132,26 @@ const storeHandlers: Handlers<StoreOperations> = {
     return { status: 200, data: { variant_id: variant.id, sku: variant.sku, available_in_stock: variant.own_stock } };
   },
   getClock: ({ store }) => ({ status: 200, data: clockOf(store) }),
-  setClock: ({ store, body }) => {
+  setClock: ({ store, body, engine }) => {
     store.clock.set(new Date(body.now));
     store.tick();
+    // Webhook retries and delays waiting on this store's clock go now if it reached them.
+    engine.webhooks.clockMoved(store.id);
     return { status: 200, data: clockOf(store) };
   },
-  advanceClock: ({ store, body }) => {
+  advanceClock: ({ store, body, engine }) => {
     store.clock.advance(Math.round(body.seconds * 1000));
     store.tick();
+    engine.webhooks.clockMoved(store.id);
     return { status: 200, data: clockOf(store) };
   },
   runExports: ({ state, now }) => ({ status: 200, data: runPendingExports(state, now) }),
+  listWebhooks: ({ state }) => ({ status: 200, data: structuredClone(readWebhookState(state.data.webhooks).subscriptions) }),
+  addWebhook: ({ state, body, now }) => ({ status: 201, data: structuredClone(addSubscription(state.data, now, body)) }),
+  removeWebhook: ({ state, path }) => ({ status: 200, data: removeSubscription(state.data, path.webhookId) }),
+  listWebhookDeliveries: ({ engine, store }) => ({ status: 200, data: engine.webhooks.deliveries(store.id) }),
+  getWebhookSettings: ({ state }) => ({ status: 200, data: structuredClone(readWebhookState(state.data.webhooks).settings) }),
+  setWebhookSettings: ({ state, body }) => ({ status: 200, data: structuredClone(setSettings(state.data, body)) }),
   voidFulfillmentOrder: ({ state, path, now }) => ({
     status: 200,
     data: presentFulfillmentOrder(state, voidFulfillmentOrder(state, now, path.id)),
@@ -172,4 +199,13 @@ export const controlHandlers: Handlers<operations> = {
   removeFaultInStore: inStore<Ops['removeFault'], Ops['removeFaultInStore']>(storeHandlers.removeFault, true),
   applyFaultProfileInStore: inStore<Ops['applyFaultProfile'], Ops['applyFaultProfileInStore']>(storeHandlers.applyFaultProfile, true),
   getCoverageInStore: inStore<Ops['getCoverage'], Ops['getCoverageInStore']>(storeHandlers.getCoverage, true),
+  listWebhooksInStore: inStore<Ops['listWebhooks'], Ops['listWebhooksInStore']>(storeHandlers.listWebhooks, true),
+  addWebhookInStore: inStore<Ops['addWebhook'], Ops['addWebhookInStore']>(storeHandlers.addWebhook, true),
+  removeWebhookInStore: inStore<Ops['removeWebhook'], Ops['removeWebhookInStore']>(storeHandlers.removeWebhook, true),
+  listWebhookDeliveriesInStore: inStore<Ops['listWebhookDeliveries'], Ops['listWebhookDeliveriesInStore']>(storeHandlers.listWebhookDeliveries, true),
+  getWebhookSettingsInStore: inStore<Ops['getWebhookSettings'], Ops['getWebhookSettingsInStore']>(storeHandlers.getWebhookSettings, true),
+  setWebhookSettingsInStore: inStore<Ops['setWebhookSettings'], Ops['setWebhookSettingsInStore']>(storeHandlers.setWebhookSettings, true),
+  getSettingsInStore: inStore<Ops['getSettings'], Ops['getSettingsInStore']>(storeHandlers.getSettings, true),
+  updateSettingsInStore: inStore<Ops['updateSettings'], Ops['updateSettingsInStore']>(storeHandlers.updateSettings, true),
+  listTrackedEventsInStore: inStore<Ops['listTrackedEvents'], Ops['listTrackedEventsInStore']>(storeHandlers.listTrackedEvents, true),
 };
