@@ -196,6 +196,8 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
             job.reordered = true;
             lane.jobs.splice(0, 1);
             lane.jobs.splice(1, 0, job);
+            // The webhook that jumps the queue goes now: held too, it would only put the two back in order.
+            lane.jobs[0]!.faults.delete('out_of_order');
             continue;
           }
         } else if (job.faults.delete('delay')) {
