@@ -15,6 +15,7 @@ import type { Engine } from '../../src/engine/engine.ts';
 import { listOperations, type SpecName } from '../../src/engine/spec.ts';
 import type { HostedStore } from '../../src/engine/store.ts';
 import type { StoreData } from '../../src/domain/types.ts';
+import { variantUnitsLeft } from '../../src/domain/waitlists.ts';
 import { operationFor } from '../support/contract.ts';
 import {
   defineKey, flatten, Placeholder, resolveRef, schemaArbitrary, sitesOf, smallJson, typesOf, type Hints, type Schema, type Site,
@@ -114,7 +115,7 @@ export const POOLS = {
   variantId: (c: SendContext) => c.store.state.data.variants.map((v) => v.id),
   /** Variants a shopper can pre-order now: on a LIVE waitlist with units left. */
   liveVariantId: (c: SendContext) => c.store.state.data.waitlists.filter((w) => w.state === 'LIVE')
-    .flatMap((w) => w.allocations.filter((a) => a.buy_size > a.committed).map((a) => a.variant_id)),
+    .flatMap((w) => w.allocations.filter((a) => variantUnitsLeft(w, a.variant_id) > 0).map((a) => a.variant_id)),
   productId: (c: SendContext) => c.store.state.data.products.map((p) => p.id),
   handle: (c: SendContext) => c.store.state.data.products.map((p) => p.handle),
   sku: (c: SendContext) => [...c.store.state.data.variants.map((v) => v.sku), ...c.store.state.data.inventory.map((i) => i.sku)],
@@ -131,6 +132,9 @@ export const POOLS = {
   currency: (c: SendContext) => [c.store.state.data.settings.currency],
   storeId: (c: SendContext) => c.stores.map((s) => s.id),
   faultId: (c: SendContext) => c.store.faults.list().map((f) => f.id).concat(['fault-1']),
+  webhookId: (c: SendContext) => (c.store.state.data.webhooks?.subscriptions ?? []).map((w) => w.id).concat(['wh_1']),
+  /** Subscription URLs where nothing listens (the discard port): a real server's deliveries fail at once, and a bare engine sends nothing. */
+  webhookUrl: () => ['http://127.0.0.1:9/hooks', 'https://localhost:9/purple-dot?store=1'],
   scenario: () => CHEAP_SCENARIOS,
   purpleDotOperation: () => operationModels().filter((m) => m.spec === 'purpleDot').map((m) => m.id),
   purpleDotPath: () => operationModels().filter((m) => m.spec === 'purpleDot').map((m) => m.template),
@@ -160,6 +164,8 @@ export const realSnapshot = (pick: number): Placeholder<SendContext> =>
 const FIELD_POOLS: Record<string, PoolName> = {
   '*:path:storeId': 'storeId',
   '*:path:faultId': 'faultId',
+  '*:path:webhookId': 'webhookId',
+  'addWebhook:body:url': 'webhookUrl',
   '*:path:sku': 'sku',
   'cancelPreOrder:path:id': 'preOrderId',
   'updateWaitlist:path:id': 'waitlistId',

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.ts';
+import type { StateOperation } from '../../src/engine/state-log.ts';
 import { verifyWebhookSignature } from '../../src/index.ts';
 import { signWebhookBody } from '../../src/webhooks/signature.ts';
 import { credentials, useHarness } from '../support/simulator.ts';
@@ -77,12 +78,12 @@ describe('webhook subscriptions', () => {
   });
 
   it('replays subscriptions and settings from the state log into a second engine', () => {
-    const records: unknown[] = [];
-    const engine = createEngine({ stateLog: { append: async (r) => void records.push(r) } as never });
+    const records: StateOperation[] = [];
+    const engine = createEngine({ stateLog: { append: async (record: StateOperation) => void records.push(record) } });
     const base = engine.checkpoint();
     expect(engine.dispatch('addWebhook', { body: { url: 'http://127.0.0.1:9/x' } }).status).toBe(201);
     expect(engine.dispatch('setWebhookSettings', { body: { timeout_ms: 10 } }).status).toBe(200);
-    const replayed = createEngine({ restore: { base, operations: records as never } });
+    const replayed = createEngine({ restore: { base, operations: records } });
     expect(replayed.defaultStore().state.data.webhooks).toEqual(engine.defaultStore().state.data.webhooks);
     engine.close();
     replayed.close();
