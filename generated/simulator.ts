@@ -4268,7 +4268,19 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "inventory_mode": "difference"
+                 *       "inventory_mode": "difference",
+                 *       "flags": [
+                 *         {
+                 *           "type": "variation",
+                 *           "flag": "NATIVE_CHECKOUT",
+                 *           "variations": [
+                 *             {
+                 *               "variation": "native",
+                 *               "weight": 100
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/json": components["schemas"]["UpdateSettingsRequest"];

@@ -2,7 +2,7 @@ import { REFERENCE_DATE, defineScenario } from '../src/engine/scenario.ts';
 
 export const mixedCatalogue = defineScenario({
   name: 'mixed-catalogue',
-  summary: 'Every pre-order state at once: ON_PREORDER, AVAILABLE_IN_STOCK, SOLD_OUT, NO_OPEN_WAITLISTS (no waitlist, DRAFT, PAUSED, CLOSED) and a SCHEDULED launch, with open, cancelled and exported lines.',
+  summary: 'Every pre-order state at once: ON_PREORDER, AVAILABLE_IN_STOCK, SOLD_OUT, NO_OPEN_WAITLISTS (no waitlist, DRAFT, PAUSED, CLOSED) and a SCHEDULED launch, with open, cancelled and exported lines; plus a per-product waitlist whose 12 units its three variants share (5 taken).',
   build(b) {
     b.daysBefore(45);
     const onPreorder = b.product();
@@ -31,5 +31,13 @@ export const mixedCatalogue = defineScenario({
     b.daysBefore(10);
     b.moveWaitlist(pausedWaitlist, 'PAUSED');
     b.moveWaitlist(closedWaitlist, 'CLOSED');
+    // Added last, so everything above keeps the data it always had: a per-product waitlist (variant buy_size
+    // null), 12 units shared by S, M and L; 3 + 2 are taken by S and M, so L, with none of its own sold, has 7.
+    b.daysBefore(8);
+    const shared = b.product();
+    b.sharedWaitlist(shared, 12);
+    b.placeFor(b.shopper(), [{ variant_id: shared.variants[0]!.id, quantity: 3 }]);
+    b.minutes(45);
+    b.placeFor(b.shopper(), [{ variant_id: shared.variants[1]!.id, quantity: 2 }]);
   },
 });

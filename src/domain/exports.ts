@@ -11,9 +11,14 @@ export interface ExportRun {
 }
 
 /**
- * Stores the absolute available units of a SKU and exports against it. Raising the value by N adds N to
- * the SKU's export budget, lowering it takes N away, repeating it changes nothing (the documented value is
- * absolute and the call idempotent; the budget rule is inferred).
+ * Stores the absolute available units of a SKU and exports against it. The export budget is what may still
+ * export of the SKU; how a new value sets it is the store's `inventory_mode` (see the spec's updateInventory):
+ * - `replace` (default): the value is the units available now (documented: "the total number of units
+ *   available, not the change"), so a new value replaces the budget, exports consume it, and later pre-orders
+ *   export against what is left;
+ * - `difference`: raising the value by N adds N to the budget, lowering it takes N away (the simulator's
+ *   first reading, kept for connectors that post stock net of what was exported).
+ * Either way, posting the value already stored leaves the budget as it is: the documented idempotence.
  */
 export function setInventory(state: StoreState, now: Date, sku: string, availableUnits: number): { level: InventoryLevel; run: ExportRun } {
   if (!Number.isInteger(availableUnits) || availableUnits < 0) throw invalid('INVALID_REQUEST', 'available_units', 'must be an integer >= 0');
@@ -23,7 +28,11 @@ export function setInventory(state: StoreState, now: Date, sku: string, availabl
     state.data.inventory.push(level);
     state.index.inventoryBySku.set(sku, level);
   }
-  level.export_budget = Math.max(0, level.export_budget + (availableUnits - level.available_units));
+  if (availableUnits !== level.available_units) {
+    level.export_budget = state.data.settings.inventory_mode === 'difference'
+      ? Math.max(0, level.export_budget + (availableUnits - level.available_units))
+      : availableUnits;
+  }
   level.available_units = availableUnits;
   touchInventory(state, level, now);
   return { level, run: exportSku(state, now, sku) };

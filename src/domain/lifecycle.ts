@@ -2,13 +2,17 @@ import { touchWaitlist } from './events.ts';
 import { cancelLines } from './pre-orders.ts';
 import type { StoreState } from './store.ts';
 import type { Waitlist, WaitlistState } from './types.ts';
-import { applyDueTransitions, checkAllocations, getWaitlist, isoTime, setBuySizes, settleLaunchDate, transitionWaitlist } from './waitlists.ts';
+import {
+  applyDueTransitions, checkAllocations, getWaitlist, isoTime, setBuySizes, settleLaunchDate, transitionWaitlist, type BuySizeInput,
+} from './waitlists.ts';
 
 export interface WaitlistChange {
   state?: WaitlistState;
   launch_date?: string;
   scheduled_pause_date?: string | null;
-  variants?: { variant_id: string; buy_size: number }[];
+  /** The product-level buy size of a per-product waitlist. */
+  buy_size?: number;
+  variants?: BuySizeInput[];
 }
 
 /**
@@ -22,7 +26,7 @@ export function changeWaitlist(state: StoreState, now: Date, id: string, change:
   try {
     if (change.launch_date !== undefined) waitlist.launch_date = isoTime(change.launch_date);
     if (change.scheduled_pause_date !== undefined) waitlist.scheduled_pause_date = change.scheduled_pause_date === null ? null : isoTime(change.scheduled_pause_date);
-    if (change.variants) setBuySizes(waitlist, change.variants);
+    if (change.variants || change.buy_size !== undefined) setBuySizes(waitlist, change.variants, change.buy_size);
     if (change.state) transitionWaitlist(state, now, waitlist, change.state);
     settleLaunchDate(waitlist, now);
   } catch (error) {
@@ -31,7 +35,7 @@ export function changeWaitlist(state: StoreState, now: Date, id: string, change:
   }
   if (before.state !== 'CLOSED' && waitlist.state === 'CLOSED') closeLines(state, now, waitlist);
   // A change of state alone was recorded by the transition; anything else (or nothing) is a change.
-  const fieldsChanged = change.launch_date !== undefined || change.scheduled_pause_date !== undefined || change.variants !== undefined;
+  const fieldsChanged = change.launch_date !== undefined || change.scheduled_pause_date !== undefined || change.variants !== undefined || change.buy_size !== undefined;
   if (fieldsChanged || before.state === waitlist.state) touchWaitlist(state, waitlist, now, { type: 'waitlist.changed' });
   applyDueTransitions(state, now);
   return waitlist;

@@ -3,7 +3,7 @@ import { conflict, invalid, notFound } from './errors.ts';
 import { touchPreOrder, touchWaitlist } from './events.ts';
 import { indexPreOrder, nextId, recordUnits, type StoreState } from './store.ts';
 import type { Address, LineItem, PreOrder, Waitlist } from './types.ts';
-import { allocationFor, holdingWaitlist, unitsLeft } from './waitlists.ts';
+import { allocationFor, holdingWaitlist, isPerProduct, variantUnitsLeft } from './waitlists.ts';
 
 export interface PlacementInput {
   email: string;
@@ -38,7 +38,8 @@ export function getPreOrder(state: StoreState, id: string, field = 'id'): PreOrd
 
 /**
  * Places a pre-order as Purple Dot's checkout would: every line must be covered by a LIVE waitlist with
- * enough units left; the whole order is refused otherwise, and nothing changes.
+ * enough units left; the whole order is refused otherwise, and nothing changes. On a per-product waitlist
+ * the lines of all the product's variants draw on the same shared units.
  */
 export function placePreOrder(state: StoreState, now: Date, input: PlacementInput): PreOrder {
   const wanted = new Map<string, number>();
@@ -51,10 +52,15 @@ export function placePreOrder(state: StoreState, now: Date, input: PlacementInpu
       const why = waitlist && allocation ? `its waitlist ${waitlist.id} is ${waitlist.state}` : 'no waitlist holds units of it';
       throw conflict('WAITLIST_NOT_LIVE', field, `variant ${variant.id} cannot be pre-ordered: ${why}`);
     }
-    const total = (wanted.get(variant.id) ?? 0) + line.quantity;
-    wanted.set(variant.id, total);
-    if (total > unitsLeft(allocation)) {
-      throw conflict('INSUFFICIENT_WAITLIST_UNITS', `lines[${i}].quantity`, `only ${unitsLeft(allocation)} units of variant ${variant.id} are left on waitlist ${waitlist.id}`);
+    const shared = isPerProduct(waitlist);
+    // What this order already takes of the same units: the variant's own, or the product's shared ones.
+    const pool = shared ? `waitlist:${waitlist.id}` : `variant:${variant.id}`;
+    const total = (wanted.get(pool) ?? 0) + line.quantity;
+    wanted.set(pool, total);
+    const left = variantUnitsLeft(waitlist, variant.id);
+    if (total > left) {
+      const of = shared ? `product ${variant.product_id} (shared by its variants)` : `variant ${variant.id}`;
+      throw conflict('INSUFFICIENT_WAITLIST_UNITS', `lines[${i}].quantity`, `only ${left} units of ${of} are left on waitlist ${waitlist.id}`);
     }
     return { variant, waitlist, allocation, quantity: line.quantity };
   });

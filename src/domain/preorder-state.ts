@@ -1,19 +1,12 @@
 import { variantsOf } from './catalogue.ts';
 import type { StoreState } from './store.ts';
 import type { Product, Variant, Waitlist } from './types.ts';
-import { allocationFor, openWaitlistForProduct, openWaitlistForVariant, unitsLeft } from './waitlists.ts';
+import { openWaitlistForProduct, openWaitlistForVariant, variantUnitsLeft } from './waitlists.ts';
+
+// The unit arithmetic lives with the waitlist (per-variant and per-product units); re-exported for the presenters.
+export { productUnitsLeft, variantUnitsLeft } from './waitlists.ts';
 
 export type PreorderState = 'NO_OPEN_WAITLISTS' | 'AVAILABLE_IN_STOCK' | 'ON_PREORDER' | 'SOLD_OUT';
-
-/** Units the waitlist has left for the variant, 0 when it does not allocate the variant. */
-export function variantUnitsLeft(waitlist: Waitlist, variantId: string): number {
-  const allocation = allocationFor(waitlist, variantId);
-  return allocation ? unitsLeft(allocation) : 0;
-}
-
-export function productUnitsLeft(waitlist: Waitlist): number {
-  return waitlist.allocations.reduce((sum, a) => sum + unitsLeft(a), 0);
-}
 
 /** The variant rules of the spec (getVariantPreorderState), in their documented order. */
 export function variantState(state: StoreState, variant: Variant): { state: PreorderState; waitlist: Waitlist | undefined } {

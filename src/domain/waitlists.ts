@@ -10,9 +10,33 @@ const HOLDING: ReadonlySet<WaitlistState> = new Set(['SCHEDULED', 'LIVE', 'PAUSE
 const OPEN: ReadonlySet<WaitlistState> = new Set(['SCHEDULED', 'LIVE']);
 
 export const isOpen = (waitlist: Waitlist): boolean => OPEN.has(waitlist.state);
-export const unitsLeft = (allocation: WaitlistAllocation): number => Math.max(0, allocation.buy_size - allocation.committed);
 export const allocationFor = (waitlist: Waitlist, variantId: string): WaitlistAllocation | undefined =>
   waitlist.allocations.find((a) => a.variant_id === variantId);
+
+/** A per-product waitlist: its units are shared by the product's variants (variant `buy_size: null`; documented). */
+export const isPerProduct = (waitlist: Waitlist): boolean => waitlist.product_buy_size !== null;
+/** Units sold and not cancelled, over every variant of the waitlist. */
+export const committedUnits = (waitlist: Waitlist): number => waitlist.allocations.reduce((sum, a) => sum + a.committed, 0);
+
+/** A variant's own units left; null on a per-product waitlist, where the variant has no units of its own. */
+export const unitsLeft = (allocation: WaitlistAllocation): number | null =>
+  allocation.buy_size === null ? null : Math.max(0, allocation.buy_size - allocation.committed);
+
+/** Units left on the waitlist as a whole: the shared units of a per-product waitlist, else the sum over its variants. */
+export function productUnitsLeft(waitlist: Waitlist): number {
+  if (waitlist.product_buy_size !== null) return Math.max(0, waitlist.product_buy_size - committedUnits(waitlist));
+  return waitlist.allocations.reduce((sum, a) => sum + (unitsLeft(a) ?? 0), 0);
+}
+
+/**
+ * Units a shopper may still buy of the variant: the product's shared units on a per-product waitlist (any
+ * variant may take them all; inferred), the variant's own otherwise, 0 when the waitlist does not cover it.
+ */
+export function variantUnitsLeft(waitlist: Waitlist, variantId: string): number {
+  const allocation = allocationFor(waitlist, variantId);
+  if (!allocation) return 0;
+  return isPerProduct(waitlist) ? productUnitsLeft(waitlist) : unitsLeft(allocation) ?? 0;
+}
 
 export function getWaitlist(state: StoreState, id: string, field = 'id'): Waitlist {
   const waitlist = state.index.waitlistsById.get(id);
@@ -56,11 +80,35 @@ export interface WaitlistInput {
   latest_ship_date: string;
   display_dispatch_date?: string;
   labels?: string[];
-  variants: { variant_id: string; buy_size: number }[];
+  /** Units shared by the product's variants: a per-product waitlist, whose variants then give no buy size of their own. */
+  buy_size?: number;
+  variants: BuySizeInput[];
 }
 
+export interface BuySizeInput {
+  variant_id: string;
+  /** Left out, or null, on a per-product waitlist; required otherwise. */
+  buy_size?: number | null;
+}
+
+/**
+ * A waitlist allocates per variant or per product, never both (inferred: the documented shapes show either
+ * numbers on every variant, or `null` on every variant beside a product-level figure). `refuse` makes the
+ * error: 400 for a request that contradicts itself, 409 for a change that contradicts the waitlist.
+ */
+export function checkBuySizeKind(perProduct: boolean, variants: readonly BuySizeInput[], refuse: (field: string, problem: string) => Error): void {
+  variants.forEach((entry, i) => {
+    const own = entry.buy_size !== undefined && entry.buy_size !== null;
+    if (perProduct && own) throw refuse(`variants[${i}].buy_size`, 'must be left out or null: the waitlist\'s units are shared by the product (product-level buy_size)');
+    if (!perProduct && !own) throw refuse(`variants[${i}].buy_size`, 'is required: the waitlist allocates units per variant (no product-level buy_size)');
+  });
+}
+
+const refuseRequest = (field: string, problem: string): Error => invalid('INVALID_REQUEST', field, problem);
+const refuseChange = (field: string, problem: string): Error => conflict('BUY_SIZE_MISMATCH', field, problem);
+
 /** Every variant exists, belongs to the product and is listed once. */
-export function checkAllocations(state: StoreState, productId: string, variants: WaitlistInput['variants']): void {
+export function checkAllocations(state: StoreState, productId: string, variants: readonly BuySizeInput[]): void {
   const seen = new Set<string>();
   variants.forEach((entry, i) => {
     const variant = getVariant(state, entry.variant_id, `variants[${i}].variant_id`);
@@ -79,6 +127,7 @@ const isoOrNull = (time: string | null | undefined): string | null => (time ? is
 export function createWaitlist(state: StoreState, now: Date, input: WaitlistInput): Waitlist {
   const product = getProduct(state, input.product_id);
   checkAllocations(state, product.id, input.variants);
+  checkBuySizeKind(input.buy_size !== undefined, input.variants, refuseRequest);
   if (Date.parse(input.latest_ship_date) < Date.parse(input.earliest_ship_date)) {
     throw invalid('INVALID_REQUEST', 'latest_ship_date', 'must not be before earliest_ship_date');
   }
@@ -101,7 +150,8 @@ export function createWaitlist(state: StoreState, now: Date, input: WaitlistInpu
     latest_ship_date: isoTime(input.latest_ship_date),
     display_dispatch_date: input.display_dispatch_date ?? dispatchText(input.earliest_ship_date, input.latest_ship_date),
     labels: input.labels ?? [],
-    allocations: input.variants.map((v) => ({ variant_id: v.variant_id, buy_size: v.buy_size, committed: 0 })),
+    product_buy_size: input.buy_size ?? null,
+    allocations: input.variants.map((v) => ({ variant_id: v.variant_id, buy_size: v.buy_size ?? null, committed: 0 })),
   };
   settleLaunchDate(waitlist, now);
   state.data.waitlists.push(waitlist);
@@ -147,17 +197,32 @@ export function transitionWaitlist(state: StoreState, now: Date, waitlist: Waitl
   touchWaitlist(state, waitlist, now, { type: 'waitlist.state_changed', from, to: target });
 }
 
-export function setBuySizes(waitlist: Waitlist, variants: WaitlistInput['variants']): void {
+/**
+ * Sets buy sizes, all or nothing: a variant's own on a per-variant waitlist (a new variant joins it), the
+ * product-level one on a per-product waitlist (a variant listed without a buy size joins the sharing). None
+ * may fall below the units already committed (inferred).
+ */
+export function setBuySizes(waitlist: Waitlist, variants: readonly BuySizeInput[] = [], productBuySize?: number): void {
+  const perProduct = isPerProduct(waitlist);
+  if (productBuySize !== undefined && !perProduct) {
+    throw conflict('BUY_SIZE_MISMATCH', 'buy_size', 'the waitlist allocates units per variant: set each variant\'s buy_size instead');
+  }
+  checkBuySizeKind(perProduct, variants, refuseChange);
+  if (productBuySize !== undefined && productBuySize < committedUnits(waitlist)) {
+    throw conflict('BUY_SIZE_BELOW_COMMITTED', 'buy_size', `${committedUnits(waitlist)} units are already committed`);
+  }
   variants.forEach((entry, i) => {
     const existing = allocationFor(waitlist, entry.variant_id);
-    if (existing && entry.buy_size < existing.committed) {
+    if (existing && typeof entry.buy_size === 'number' && entry.buy_size < existing.committed) {
       throw conflict('BUY_SIZE_BELOW_COMMITTED', `variants[${i}].buy_size`, `${existing.committed} units are already committed`);
     }
   });
+  if (productBuySize !== undefined) waitlist.product_buy_size = productBuySize;
   for (const entry of variants) {
+    const buySize = entry.buy_size ?? null;
     const existing = allocationFor(waitlist, entry.variant_id);
-    if (existing) existing.buy_size = entry.buy_size;
-    else waitlist.allocations.push({ variant_id: entry.variant_id, buy_size: entry.buy_size, committed: 0 });
+    if (existing) existing.buy_size = buySize;
+    else waitlist.allocations.push({ variant_id: entry.variant_id, buy_size: buySize, committed: 0 });
   }
 }
 

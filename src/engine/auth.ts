@@ -7,7 +7,8 @@ import type { HostedStore as Store } from './store.ts';
 
 /** The credentials each API expects, as `WWW-Authenticate` challenges (custom schemes, RFC 9110 section 11.6.1). */
 const CHALLENGES = {
-  public: 'ApiKey realm="Purple Dot Public API", in="query", name="api_key"',
+  // `shop` is the SDK's alternative to the key (observed in the SDK).
+  public: 'ApiKey realm="Purple Dot Public API", in="query", name="api_key", alternative="shop"',
   private: 'ApiKey realm="Purple Dot Private API", in="header", name="X-Purple-Dot-Access-Token"',
   shopper: 'ShopperToken realm="Purple Dot Public API", params="email timestamp token"',
 } as const;
@@ -21,16 +22,42 @@ const refuseShopper = refuser(CHALLENGES.shopper);
 /** Query values arrive as string, string[] or nothing; only a single string is a credential. */
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+/**
+ * The store a public request names: by `api_key`, or by `shop`, the shop domain Purple Dot's SDK sends when it
+ * has no key (observed in the SDK). Given both, they must name the same store.
+ */
 export function authenticatePublic(stores: StoreRegistry, query: Record<string, unknown>): Store {
   if (Array.isArray(query.api_key)) throw refusePublic('INVALID_API_KEY', 'api_key', 'must be given once', 'The api_key query parameter must be given once.');
+  if (Array.isArray(query.shop)) throw refusePublic('INVALID_SHOP', 'shop', 'must be given once', 'The shop query parameter must be given once.');
   const key = single(query.api_key);
-  if (!key) throw refusePublic('MISSING_API_KEY', 'api_key', 'is required', 'The api_key query parameter is required.');
+  const shop = single(query.shop);
+  const byShop = shop ? shopStore(stores, shop) : undefined;
+  if (!key) {
+    if (byShop) return byShop;
+    throw refusePublic('MISSING_API_KEY', 'api_key', 'is required (or shop)', 'The api_key query parameter (or shop, the shop domain) is required.');
+  }
   const store = stores.byPublicKey(key);
+  if (store && byShop && byShop !== store) {
+    throw refusePublic('INVALID_SHOP', 'shop', 'names another store than api_key', 'The shop and api_key query parameters name different stores.');
+  }
   if (!store) {
-    const problem = stores.byAccessToken(key) ? 'is a private access token, not a public API key' : 'does not match any store';
+    const problem = stores.byAccessToken(key) ? 'is a private access token, not a public API key'
+      : stores.byShopDomain(key) ? 'is a shop domain, not a public API key: send it as shop' : 'does not match any store';
     throw refusePublic('INVALID_API_KEY', 'api_key', problem, `The api_key ${problem}.`);
   }
   return store;
+}
+
+function shopStore(stores: StoreRegistry, shop: string): Store {
+  const store = stores.byShopDomain(shop);
+  if (store) return store;
+  const problem = stores.byPublicKey(shop) ? 'is a public API key, not a shop domain: send it as api_key' : 'does not match any store\'s shop domain';
+  throw refusePublic('INVALID_SHOP', 'shop', problem, `The shop ${problem}.`);
+}
+
+/** A public request that may name no store (the SDK's events): the store its `api_key` or `shop` names, else none. */
+export function authenticateOptionalPublic(stores: StoreRegistry, query: Record<string, unknown>): Store | undefined {
+  return query.api_key === undefined && query.shop === undefined ? undefined : authenticatePublic(stores, query);
 }
 
 export function authenticatePrivate(stores: StoreRegistry, header: string | undefined): Store {

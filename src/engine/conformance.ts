@@ -10,7 +10,8 @@ function missingCredentials(route: Route, request: ReceivedRequest): ErrorDetail
   const need = (field: string, value: unknown): void => {
     if (!present(value)) missing.push({ field, problem: Array.isArray(value) ? 'must be given once' : 'is required' });
   };
-  if (route.credentials === 'public' || route.credentials === 'shopper') need('api_key', query.api_key);
+  // The shop domain stands in for the key (observed in the SDK).
+  if ((route.credentials === 'public' || route.credentials === 'shopper') && query.shop === undefined) need('api_key', query.api_key);
   if (route.credentials === 'shopper') for (const field of ['email', 'timestamp', 'token']) need(field, query[field]);
   if (route.credentials === 'private') need('X-Purple-Dot-Access-Token', request.headers['x-purple-dot-access-token']);
   return missing;

@@ -34,7 +34,7 @@ export interface CoverageExpectation {
 }
 
 /** Credentials and paging are not filters; nor is the email of the shopper credential (a filter elsewhere). */
-const NOT_FILTERS = new Set(['api_key', 'token', 'timestamp', 'limit', 'starting_after']);
+const NOT_FILTERS = new Set(['api_key', 'shop', 'token', 'timestamp', 'limit', 'starting_after']);
 const isFilter = (operationId: string, name: string): boolean => !NOT_FILTERS.has(name) && !(name === 'email' && operationId === 'listShopperPreOrders');
 
 export interface CoverageRecorder {

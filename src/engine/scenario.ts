@@ -99,6 +99,8 @@ export class ScenarioBuilder {
       currency: 'USD',
       watch_inventory: true,
       shipping_cents: 500,
+      inventory_mode: 'replace',
+      flags: [],
       id: DEFAULT_STORE_ID,
       ...DEFAULT_CREDENTIALS,
       ...settings,
@@ -171,6 +173,14 @@ export class ScenarioBuilder {
       variants: item.variants.map((v, i) => ({ variant_id: v.id, buy_size: Array.isArray(buySize) ? buySize[i] ?? 0 : buySize })),
       ...options,
     });
+  }
+
+  /**
+   * A per-product waitlist: `units` shared by all the product's variants, each shown with `buy_size: null`
+   * (documented: a waitlist allocates units "by SKU or total").
+   */
+  sharedWaitlist(item: CatalogueItem, units: number, options: Partial<Omit<WaitlistInput, 'buy_size' | 'variants'>> = {}): Waitlist {
+    return this.waitlist(item, 0, { ...options, buy_size: units, variants: item.variants.map((v) => ({ variant_id: v.id })) });
   }
 
   moveWaitlist(waitlist: Waitlist, state: WaitlistState): void {

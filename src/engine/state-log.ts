@@ -61,6 +61,8 @@ export interface StateRestore {
 const NOT_STATE = new Set([
   'addFault', 'addFaultInStore', 'clearFaults', 'clearFaultsInStore', 'removeFault', 'removeFaultInStore',
   'applyFaultProfile', 'applyFaultProfileInStore', 'clearJournal', 'clearJournalInStore',
+  // The SDK's analytics events are the session's record, like the journal (see tracked-events.ts).
+  'trackEvent',
 ]);
 
 export const changesState = (operationId: string, method: string): boolean => method !== 'get' && !NOT_STATE.has(operationId);

@@ -9,6 +9,8 @@ export interface StoreLookup<S extends Store = Store> {
   require(id: string, field?: string): S;
   byPublicKey(key: string): S | undefined;
   byAccessToken(token: string): S | undefined;
+  /** The store whose shop domain this is (the SDK's `shop`), compared case-insensitively as domains are. */
+  byShopDomain(domain: string): S | undefined;
 }
 
 export interface StoreRegistry extends StoreLookup<HostedStore> {
@@ -22,6 +24,7 @@ export function createStoreRegistry(): StoreRegistry {
   const byId = new Map<string, HostedStore>();
   const byKey = new Map<string, HostedStore>();
   const byToken = new Map<string, HostedStore>();
+  const byShop = new Map<string, HostedStore>();
   /** Every credential value of every store, in whatever role. */
   const secrets = new Set<string>();
   return {
@@ -34,6 +37,7 @@ export function createStoreRegistry(): StoreRegistry {
     },
     byPublicKey: (key) => byKey.get(key),
     byAccessToken: (token) => byToken.get(token),
+    byShopDomain: (domain) => byShop.get(domain.toLowerCase()),
     checkFree(credentials) {
       const given = (['public_api_key', 'private_access_token', 'shared_secret'] as const)
         .flatMap((name) => (credentials[name] === undefined ? [] : [[name, credentials[name]!] as const]));
@@ -50,6 +54,7 @@ export function createStoreRegistry(): StoreRegistry {
       byId.set(store.id, store);
       byKey.set(store.credentials.public_api_key, store);
       byToken.set(store.credentials.private_access_token, store);
+      byShop.set(store.shopDomain, store);
       for (const value of Object.values(store.credentials)) secrets.add(value);
     },
     remove(id) {
@@ -58,6 +63,7 @@ export function createStoreRegistry(): StoreRegistry {
       byId.delete(id);
       byKey.delete(store.credentials.public_api_key);
       byToken.delete(store.credentials.private_access_token);
+      byShop.delete(store.shopDomain);
       for (const value of Object.values(store.credentials)) secrets.delete(value);
     },
   };

@@ -47,7 +47,11 @@ const SCHEME_CREDENTIALS: Record<string, { value: string; missing: string; inval
 interface Scheme extends SecurityScheme { key: string; value: string; missing: string; invalid: string }
 
 const schemeNamed = (key: string): Scheme => ({ key, ...spec.components.securitySchemes[key]!, ...SCHEME_CREDENTIALS[key]! });
-const schemeKeysOf = (op: ContractOperation): string[] => Object.keys(specOf(op).security?.[0] ?? {});
+const schemeKeysOf = (op: ContractOperation): string[] => Object.keys(specOf(op).security?.find((r) => Object.keys(r).length > 0) ?? {});
+/** An operation whose security lists `{}`: a credential is optional there (the SDK's analytics events). */
+const credentialOptional = (op: ContractOperation): boolean => (specOf(op).security ?? []).some((r) => Object.keys(r).length === 0);
+/** Refusals of a credential that is absent: an operation taking none answers them for the default store instead. */
+const ABSENT = new Set(['no credential at all', "only the other API's credential, sent the other API's way"]);
 
 /** The store credential an operation requires: the public key or the access token. */
 function schemeOf(op: ContractOperation): Scheme {
@@ -156,7 +160,8 @@ describe('credentials on every operation (ready-to-fulfil scenario)', () => {
   };
 
   it('finds the operations and documented 401 codes to check in the spec', () => {
-    // The 14 documented operations, P1–P5 and A1–A9: a spec that lost one would shrink the checks below.
+    // The 14 documented operations, P1–P5 and A1–A9, and the SDK's two (observed in the SDK): a spec that lost
+    // one would shrink the checks below.
     expect(operations.map((op) => `${op.method} ${op.template}`).sort()).toEqual([
       'GET /admin/api/v1/fulfillment-orders',
       'GET /admin/api/v1/fulfillment-orders/{id}',
@@ -165,6 +170,7 @@ describe('credentials on every operation (ready-to-fulfil scenario)', () => {
       'GET /admin/api/v1/pre-orders/count-units/sku/{sku}',
       'GET /admin/api/v1/waitlists',
       'GET /api/v1/availability',
+      'GET /api/v1/integration-settings',
       'GET /api/v1/pre-orders',
       'GET /api/v1/products/preorder-state',
       'GET /api/v1/variants/preorder-state',
@@ -172,6 +178,7 @@ describe('credentials on every operation (ready-to-fulfil scenario)', () => {
       'POST /admin/api/v1/fulfillment',
       'POST /admin/api/v1/inventory',
       'POST /admin/api/v1/refund',
+      'POST /api/v1/track',
     ]);
     for (const scheme of Object.values(SCHEME_CREDENTIALS)) expect(documentedCodes).toEqual(expect.arrayContaining([scheme.missing, scheme.invalid]));
   });
@@ -179,9 +186,15 @@ describe('credentials on every operation (ready-to-fulfil scenario)', () => {
   describe.each(operations.map((op) => [`${op.method} ${op.template}`, op] as const))('%s', (_, op) => {
     const success = Number(op.statuses.find((s) => s.startsWith('2')));
 
-    it.each(REFUSALS.map((r) => [r.name, r] as const))('refuses %s with 401 naming the credential', async (_name, refusal) => {
+    const refusals = credentialOptional(op) ? REFUSALS.filter((r) => !ABSENT.has(r.name)) : REFUSALS;
+    it.each(refusals.map((r) => [r.name, r] as const))('refuses %s with 401 naming the credential', async (_name, refusal) => {
       const scheme = schemeOf(op);
       expectUnauthorized(await send(op, refusal.credential(scheme)), refusal.code(scheme), scheme.name);
+    });
+
+    if (credentialOptional(op)) it(`accepts the request with no credential at all for the default store (${success})`, async () => {
+      const res = await send(op, nothing);
+      expect(res.status, JSON.stringify(res.body)).toBe(success);
     });
 
     it(`accepts the same request with the right credential (${success})`, async () => {

@@ -10,6 +10,7 @@ import { DEFAULT_SEED, scenarios } from '../../scenarios/index.ts';
 import { buildScenario } from '../../src/engine/scenario.ts';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import type { LineItem, PreOrder, StoreData } from '../../src/domain/types.ts';
+import { variantUnitsLeft } from '../../src/domain/waitlists.ts';
 import { contractOperations, operationFor } from '../support/contract.ts';
 import { credentials, privateHeaders, useHarness, type Harness, type Reply } from '../support/simulator.ts';
 
@@ -104,7 +105,16 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
         expect(res.body.data.id).toBe(product.id);
         expect(res.body.data.product_code).toBe(product.handle);
         expect(res.body.data.variants.map((v: { id: string }) => v.id).sort()).toEqual([...product.variant_ids].sort());
-        expect(res.body.data.available_stock).toBe(sum(res.body.data.variants.map((v: { available_stock: number }) => v.available_stock)));
+        const stocks: number[] = res.body.data.variants.map((v: { available_stock: number }) => v.available_stock);
+        const open = data().waitlists.find((w) => w.product_id === product.id && isOpenState(w.state));
+        if (open && open.product_buy_size !== null) {
+          // A per-product waitlist's units are shared: each covered variant shows all of them, the product once.
+          const left = Math.max(0, open.product_buy_size - sum(open.allocations.map((a) => a.committed)));
+          expect(res.body.data.available_stock).toBe(left);
+          for (const v of res.body.data.variants) expect(v.available_stock).toBe(open.allocations.some((a) => a.variant_id === v.id) ? left : 0);
+        } else {
+          expect(res.body.data.available_stock).toBe(sum(stocks));
+        }
       }
     });
 
@@ -120,6 +130,39 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
     it('refuses availability without an api_key', async () => {
       const product = data().products[0]!;
       expectError(await api.anonymous('GET', '/api/v1/availability', { product_id: product.id }), 401, 'MISSING_API_KEY');
+    });
+
+    it('answers the SDK\'s integration settings with the store\'s flags, none until set', async () => {
+      const res = await api.publicGet('/api/v1/integration-settings');
+      expectConforming(res, 200);
+      expect(res.body.data).toEqual({ flags: data().settings.flags });
+      expect(res.body.data.flags).toEqual([]);
+    });
+
+    it('refuses the integration settings without an api_key or shop', async () => {
+      expectError(await api.anonymous('GET', '/api/v1/integration-settings'), 401, 'MISSING_API_KEY');
+    });
+
+    it('accepts an SDK analytics event with 202 and keeps it for the control API', async () => {
+      const event = { id: UNKNOWN_UUID, name: 'page_view', attrs: { deviceIdPersistent: true }, clientTimestamp: 1768467600000, clientSequence: 1 };
+      const res = await api.anonymous('POST', '/api/v1/track', { api_key: credentials.public_api_key }, event);
+      expectConforming(res, 202);
+      const kept = await h().control('GET', '/__sim/tracked-events', undefined);
+      expect(kept.body.data.at(-1)).toMatchObject({ seq: res.body.data.seq, store: 'default', event });
+    });
+
+    it('refuses an analytics event without a name, naming name', async () => {
+      const res = await api.anonymous('POST', '/api/v1/track', {}, { id: UNKNOWN_UUID });
+      expectError(res, 400);
+      expect(res.body.error.details[0].field).toBe('name');
+    });
+
+    it('refuses an analytics event with a public key no store has', async () => {
+      expectError(await api.anonymous('POST', '/api/v1/track', { api_key: UNKNOWN_UUID }, { name: 'page_view' }), 401, 'INVALID_API_KEY');
+    });
+
+    it('refuses an analytics event that is not JSON with 415', async () => {
+      expectError(await api.postText('/api/v1/track', 'name=page_view'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('gives every product a pre-order state, NO_OPEN_WAITLISTS exactly when it has no open waitlist', async () => {
@@ -354,14 +397,14 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
 
     /** Places one pre-order through the control API, first letting a scheduled waitlist launch if none is LIVE. */
     const placeOnAnOpenWaitlist = async (): Promise<void> => {
-      let live = data().waitlists.find((w) => w.state === 'LIVE' && w.allocations.some((a) => a.buy_size > a.committed));
+      let live = data().waitlists.find((w) => w.state === 'LIVE' && w.allocations.some((a) => variantUnitsLeft(w, a.variant_id) > 0));
       if (!live) {
         const scheduled = data().waitlists.find((w) => w.state === 'SCHEDULED' && w.launch_date !== null);
         expect(scheduled, 'the scenario has neither an open line, a LIVE waitlist nor a scheduled launch').toBeDefined();
         expectConforming(await h().control('PUT', '/__sim/clock', { now: scheduled!.launch_date }), 200);
         live = scheduled!;
       }
-      const allocation = live.allocations.find((a) => a.buy_size > a.committed)!;
+      const allocation = live.allocations.find((a) => variantUnitsLeft(live!, a.variant_id) > 0)!;
       const placed = await h().control('POST', '/__sim/pre-orders', { email: 'contract-test@example.com', lines: [{ variant_id: allocation.variant_id, quantity: 1 }] });
       expectConforming(placed, 201);
     };
@@ -542,7 +585,7 @@ describe.each(scenarios.filter((s) => s.name !== 'large-catalogue').map((s) => [
   it('refuses a body over the 1 MB limit with 413 on every operation that takes one, changing nothing', async () => {
     const before = JSON.stringify(data());
     const withBody = PURPLE_DOT_OPERATIONS.filter((op) => op.statuses.includes('413'));
-    expect(withBody.map((op) => op.operationId).sort()).toEqual(['createFulfillment', 'createRefund', 'updateInventory']);
+    expect(withBody.map((op) => op.operationId).sort()).toEqual(['createFulfillment', 'createRefund', 'trackEvent', 'updateInventory']);
     for (const op of withBody) {
       // Any JSON over the limit: it is refused before it is read as this operation's body.
       expectError(await api.privatePost(op.template, { padding: 'x'.repeat(1_100_000) }), 413, 'BODY_TOO_LARGE');

@@ -5,6 +5,13 @@ import { fresh, launchedWithBuySize, now, placeThenTick, postInventory, preOrder
 
 const isExported = (order: any): boolean[] => order.line_items.map((l: any) => l.shopify_line_item_id !== null);
 
+/** Switches the store to the older reading of POST /inventory, where a change of the value moves the budget. */
+async function useDifferenceMode(h: Harness): Promise<void> {
+  const res = await h.control('PATCH', '/__sim/settings', { inventory_mode: 'difference' });
+  expect(res.status).toBe(200);
+  expect(res.body.data.inventory_mode).toBe('difference');
+}
+
 async function fulfillmentOrders(h: Harness, query: Record<string, string> = {}): Promise<any[]> {
   const res = await h.privateGet('/admin/api/v1/fulfillment-orders', { limit: 250, ...query });
   expect(res.status).toBe(200);
@@ -64,8 +71,9 @@ describe('exporting on POST /inventory', () => {
     expect(await fulfillmentOrders(h)).toEqual(after.fulfillment);
   });
 
-  it('exports the difference when the level is raised', async () => {
+  it('exports the difference when the level is raised, in inventory_mode "difference"', async () => {
     const h = await fresh('scheduled-launch');
+    await useDifferenceMode(h);
     const live = await launchedWithBuySize(h, 20);
     const [a] = live.availability.variants;
     const first = await placeThenTick(h, 'r1@example.com', [{ variant_id: a.variant_id, quantity: 2 }]);
@@ -81,7 +89,7 @@ describe('exporting on POST /inventory', () => {
     expect(isExported(await preOrder(h, third.reference))).toEqual([true]);
   });
 
-  it('exports only what a raise adds after the level was lowered', async () => {
+  it('exports what a new value makes available after the level was lowered to 0', async () => {
     const h = await fresh('scheduled-launch');
     const live = await launchedWithBuySize(h, 20);
     const [a] = live.availability.variants;
@@ -91,13 +99,14 @@ describe('exporting on POST /inventory', () => {
     expect((await units(h, a.sku)).exported_units).toBe(1);
     await postInventory(h, a.sku, 0);
     expect((await units(h, a.sku)).exported_units).toBe(1);
-    // Raising from 0 to 2 adds 2 units to export, whatever was exported before.
+    // 2 units available now: 2 more export, whatever was exported before (in either inventory mode).
     await postInventory(h, a.sku, 2);
     expect(await units(h, a.sku)).toEqual({ open_units: 4 - 1 - 2, canceled_units: 0, exported_units: 1 + 2 });
   });
 
-  it('takes units away from what is left to export when the level is lowered', async () => {
+  it('takes units away from what is left to export when the level is lowered, in inventory_mode "difference"', async () => {
     const h = await fresh('scheduled-launch');
+    await useDifferenceMode(h);
     const live = await launchedWithBuySize(h, 20);
     const [a] = live.availability.variants;
     await placeThenTick(h, 'only@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
@@ -202,6 +211,74 @@ describe('exporting on POST /inventory', () => {
     const all = await fulfillmentOrders(h);
     expect(all.map((fo) => [fo.reference, fo.status])).toEqual([[`${order.reference}-1`, 'UNFULFILLED'], [`${order.reference}-2`, 'UNFULFILLED']]);
     expect(all[1].line_items.map((l: any) => [l.id, l.quantity])).toEqual([[order.line_items[1].id, 1]]);
+  });
+});
+
+describe('POST /inventory as the units available now (inventory_mode "replace", the default)', () => {
+  it('exports the two pre-orders that arrived after 4 units were posted and exported, when 3 are posted next', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launchedWithBuySize(h, 20);
+    const [a] = live.availability.variants;
+    const early = [];
+    for (let i = 0; i < 4; i += 1) early.push(await placeThenTick(h, `early${i}@example.com`, [{ variant_id: a.variant_id, quantity: 1 }]));
+    await postInventory(h, a.sku, 4);
+    expect(await units(h, a.sku)).toEqual({ open_units: 0, canceled_units: 0, exported_units: 4 });
+
+    const late = [
+      await placeThenTick(h, 'late1@example.com', [{ variant_id: a.variant_id, quantity: 1 }]),
+      await placeThenTick(h, 'late2@example.com', [{ variant_id: a.variant_id, quantity: 1 }]),
+    ];
+    // The platform reserved the 4 exported units and has 3 left: 3 are available now, so both new ones export.
+    await postInventory(h, a.sku, 3);
+    for (const order of late) expect(isExported(await preOrder(h, order.reference))).toEqual([true]);
+    expect(await units(h, a.sku)).toEqual({ open_units: 0, canceled_units: 0, exported_units: 6 });
+
+    // 1 unit is left for a later pre-order when the export job runs; posting 3 again is a no-op.
+    await postInventory(h, a.sku, 3);
+    const later = await placeThenTick(h, 'later@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    expect((await h.control('POST', '/__sim/exports/run')).body.data).toEqual({ exported_orders: 1, exported_units: 1 });
+    expect(isExported(await preOrder(h, later.reference))).toEqual([true]);
+    const last = await placeThenTick(h, 'last@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    expect((await h.control('POST', '/__sim/exports/run')).body.data).toEqual({ exported_orders: 0, exported_units: 0 });
+    expect(isExported(await preOrder(h, last.reference))).toEqual([false]);
+  });
+
+  it('lowers what is left to export to a lower value posted before anything exported', async () => {
+    const h = await fresh('scheduled-launch');
+    const live = await launchedWithBuySize(h, 20);
+    const [a] = live.availability.variants;
+    await postInventory(h, a.sku, 5);
+    await postInventory(h, a.sku, 1);
+    const first = await placeThenTick(h, 'one@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    const second = await placeThenTick(h, 'two@example.com', [{ variant_id: a.variant_id, quantity: 1 }]);
+    expect((await h.control('POST', '/__sim/exports/run')).body.data).toEqual({ exported_orders: 1, exported_units: 1 });
+    expect([isExported(await preOrder(h, first.reference)), isExported(await preOrder(h, second.reference))]).toEqual([[true], [false]]);
+  });
+
+  it('keeps the older difference reading for a store created with inventory_mode "difference"', async () => {
+    const h = await fresh('scheduled-launch');
+    const created = await h.control('POST', '/__sim/stores', { scenario: 'scheduled-launch', inventory_mode: 'difference' });
+    expect(created.status).toBe(201);
+    const store = created.body.data;
+    expect((await h.control('GET', `/__sim/stores/${store.id}/settings`)).body.data.inventory_mode).toBe('difference');
+    // The issue's example under the older reading: posting 3 after 4 takes 1 away and exports nothing.
+    const scheduled = h.sim.engine.stores.get(store.id)!.state.data.waitlists.find((w) => w.state === 'SCHEDULED')!;
+    await h.control('PUT', `/__sim/stores/${store.id}/clock`, { now: scheduled.launch_date });
+    const variant = scheduled.allocations[0]!.variant_id;
+    const sku = h.sim.engine.stores.get(store.id)!.state.index.variantsById.get(variant)!.sku;
+    const headers = { 'X-Purple-Dot-Access-Token': store.credentials.private_access_token };
+    const place = async (email: string) => {
+      const res = await h.control('POST', `/__sim/stores/${store.id}/pre-orders`, { email, lines: [{ variant_id: variant, quantity: 1 }] });
+      expect(res.status).toBe(201);
+      await h.control('POST', `/__sim/stores/${store.id}/clock/advance`, { seconds: 60 });
+    };
+    for (let i = 0; i < 4; i += 1) await place(`d${i}@example.com`);
+    expect((await h.request('POST', '/admin/api/v1/inventory', { body: { sku, available_units: 4 }, headers })).status).toBe(201);
+    await place('d4@example.com');
+    await place('d5@example.com');
+    expect((await h.request('POST', '/admin/api/v1/inventory', { body: { sku, available_units: 3 }, headers })).status).toBe(201);
+    const counts = await h.request('GET', `/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(sku)}`, { headers });
+    expect(counts.body.data).toMatchObject({ open_units: 2, exported_units: 4 });
   });
 });
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { parse } from 'yaml';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
 import type { StoreData } from '../../src/domain/types.ts';
+import { variantUnitsLeft } from '../../src/domain/waitlists.ts';
 import { createClock, createEngine, DEFAULT_CREDENTIALS, defineScenario, REFERENCE_DATE, type Credentials } from '../../src/index.ts';
 import { contractOperations, contractProblems, type ContractOperation } from '../support/contract.ts';
 import { startHarness, useHarness, type Harness, type Reply } from '../support/simulator.ts';
@@ -165,8 +166,10 @@ function othersOnly(others: StoreData[], mine: StoreData): string[] {
 const seen = (res: Reply, origin: string): unknown => ({ status: res.status, body: res.body, link: res.headers.get('link')?.replace(origin, '') ?? null });
 
 /** Store `from`'s ID written as `to`'s, so an answer of one store compares with its twin's. */
+/** Store B's answers as the twin's: its id, and the shop domain made from it, renamed. */
 const renamed = (value: unknown, from: string, to: string): unknown =>
-  JSON.parse(JSON.stringify(value).replaceAll(JSON.stringify(from), JSON.stringify(to)));
+  JSON.parse(JSON.stringify(value).replaceAll(JSON.stringify(from), JSON.stringify(to))
+    .replaceAll(JSON.stringify(`purple-dot-sim-${from}.myshopify.com`), JSON.stringify(`purple-dot-sim-${to}.myshopify.com`)));
 
 // ── Creating, listing, reading and deleting stores
 
@@ -244,13 +247,14 @@ describe('creating, listing, reading and deleting stores', () => {
     expect(res.body.data).toMatchObject({ id: 'default', scenario: 'on-preorder', seed: 1, credentials: { ...DEFAULT_CREDENTIALS } });
   });
 
-  it('reads one store: the same id, scenario, seed, clock and credentials it was created with', async () => {
+  it('reads one store: the same id, scenario, seed, clock, credentials and shop domain it was created with', async () => {
     const store = await createStore(h(), { scenario: 'paused-waitlist', seed: 4 });
     const res = await h().control('GET', `/__sim/stores/${store.id}`);
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual(store);
+    expect(store.shop_domain).toBe(`purple-dot-sim-${store.id}.myshopify.com`);
     const status = await h().control('GET', `/__sim/stores/${store.id}/status`);
-    expect(status.body.data).toEqual({ store: store.id, scenario: 'paused-waitlist', seed: 4, clock: store.clock, credentials: store.credentials });
+    expect(status.body.data).toEqual({ store: store.id, scenario: 'paused-waitlist', seed: 4, clock: store.clock, credentials: store.credentials, shop_domain: store.shop_domain });
   });
 
   it.each([['GET'], ['DELETE']])('answers %s of an unknown store id with 404 UNKNOWN_STORE in the error envelope', async (method) => {
@@ -599,7 +603,7 @@ describe("a Purple Dot credential reaches its own store only (every operation of
 /** Real values for a control operation, taken from the state of the store it acts on. */
 function controlCall(op: ContractOperation, storeId: string | undefined, data: StoreData, clockNow: string, snapshot: unknown): Call {
   const base = op.operationId.replace(/InStore$/, '');
-  const live = data.waitlists.find((w) => w.state === 'LIVE' && w.allocations.some((a) => a.buy_size > a.committed))!;
+  const live = data.waitlists.find((w) => w.state === 'LIVE' && w.allocations.some((a) => variantUnitsLeft(w, a.variant_id) > 0))!;
   const ids: Record<string, () => string> = {
     cancelPreOrder: () => [...data.pre_orders].reverse().find((o) => o.line_items.some((l) => l.status === 'open'))!.id,
     updateWaitlist: () => live.id,
@@ -609,7 +613,7 @@ function controlCall(op: ContractOperation, storeId: string | undefined, data: S
   const bodies: Record<string, () => unknown> = {
     loadScenario: () => ({ name: SCENARIO, seed: 5 }),
     importSnapshot: () => snapshot,
-    placePreOrder: () => ({ email: 'isolation@example.com', lines: [{ variant_id: live.allocations.find((a) => a.buy_size > a.committed)!.variant_id, quantity: 1 }] }),
+    placePreOrder: () => ({ email: 'isolation@example.com', lines: [{ variant_id: live.allocations.find((a) => variantUnitsLeft(live, a.variant_id) > 0)!.variant_id, quantity: 1 }] }),
     cancelPreOrder: () => ({ reason: 'CUSTOMER' }),
     createWaitlist: () => {
       const product = data.products[0]!;

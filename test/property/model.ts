@@ -32,7 +32,10 @@ interface OrderView {
 interface WaitlistView {
   id: string;
   state: string;
-  availability: { variants: { variant_id: string; sku: string; buy_size: number | null; committed: number; available: number | null }[] };
+  availability: {
+    product: { buy_size: number | null; committed: number; available: number | null };
+    variants: { variant_id: string; sku: string; buy_size: number | null; committed: number; available: number | null }[];
+  };
 }
 
 interface FulfillmentOrderView {
@@ -234,20 +237,24 @@ type Outcome = Record<number, readonly string[] | 'any'>;
 /**
  * The one answer a placement may get, from the waitlists as last observed: lines are checked in order, the
  * first that fails decides (unknown variant 404; no LIVE waitlist allocating the variant, or fewer units left
- * than all lines of that variant ask for, 409); otherwise 201.
+ * than all lines of that variant ask for, 409); otherwise 201. On a per-product waitlist (variant `buy_size`
+ * null) the lines of all the product's variants draw on the product's shared units.
  */
 function expectedPlacement(view: View, lines: { variant: Variant | undefined; quantity: number }[]): Outcome {
   const wanted = new Map<string, number>();
   for (const line of lines) {
     if (!line.variant) return { 404: ['UNKNOWN_VARIANT'] };
-    const allocation = view.waitlists
+    const waitlist = view.waitlists
       .filter((w) => w.state === 'LIVE')
-      .flatMap((w) => w.availability.variants)
-      .find((v) => v.variant_id === line.variant!.id);
-    if (!allocation) return { 409: ['WAITLIST_NOT_LIVE'] };
-    const total = (wanted.get(line.variant.id) ?? 0) + line.quantity;
-    wanted.set(line.variant.id, total);
-    if (allocation.available !== null && total > allocation.available) return { 409: ['INSUFFICIENT_WAITLIST_UNITS'] };
+      .find((w) => w.availability.variants.some((v) => v.variant_id === line.variant!.id));
+    const allocation = waitlist?.availability.variants.find((v) => v.variant_id === line.variant!.id);
+    if (!waitlist || !allocation) return { 409: ['WAITLIST_NOT_LIVE'] };
+    const shared = allocation.buy_size === null;
+    const pool = shared ? `waitlist ${waitlist.id}` : `variant ${line.variant.id}`;
+    const total = (wanted.get(pool) ?? 0) + line.quantity;
+    wanted.set(pool, total);
+    const left = shared ? waitlist.availability.product.available : allocation.available;
+    if (left !== null && total > left) return { 409: ['INSUFFICIENT_WAITLIST_UNITS'] };
   }
   return { 201: 'any' };
 }
@@ -413,6 +420,16 @@ export async function checkInvariants(run: Run, model: Model, view: View, skus: 
       run.check(v.available === null || v.buy_size === null || v.available === v.buy_size - v.committed,
         () => `waitlist ${waitlist.id} variant ${v.sku}: available ${v.available} != buy_size ${v.buy_size} - committed ${v.committed}`);
       run.check(v.buy_size === null || v.committed <= v.buy_size, () => `waitlist ${waitlist.id} variant ${v.sku}: committed ${v.committed} > buy_size ${v.buy_size}`);
+    }
+    // The product's figures: its committed units are its variants', and a per-product waitlist's shared units
+    // (variants with buy_size null) are never oversold.
+    const product = waitlist.availability.product;
+    const committed = waitlist.availability.variants.reduce((sum, v) => sum + v.committed, 0);
+    run.check(product.committed === committed, () => `waitlist ${waitlist.id}: product committed ${product.committed} != ${committed} over its variants`);
+    if (waitlist.availability.variants.some((v) => v.buy_size === null)) {
+      run.check(waitlist.availability.variants.every((v) => v.buy_size === null && v.available === null), () => `waitlist ${waitlist.id} mixes per-variant and shared units`);
+      run.check(product.buy_size !== null && product.committed <= product.buy_size && product.available === product.buy_size - product.committed,
+        () => `waitlist ${waitlist.id}: shared units ${product.buy_size}, committed ${product.committed}, available ${product.available}`);
     }
   }
 

@@ -9,7 +9,8 @@ import {
   presentAvailability, presentProductState, presentPublicWaitlist, presentShopperPreOrder, presentVariantState,
 } from '../present/public.ts';
 
-type PublicOperations = Pick<operations, 'listOpenWaitlists' | 'getAvailability' | 'getProductPreorderState' | 'getVariantPreorderState' | 'listShopperPreOrders'>;
+type PublicOperations = Pick<operations,
+  'listOpenWaitlists' | 'getAvailability' | 'getProductPreorderState' | 'getVariantPreorderState' | 'listShopperPreOrders' | 'getIntegrationSettings' | 'trackEvent'>;
 
 export const publicHandlers: Handlers<PublicOperations> = {
   listOpenWaitlists: ({ state }) => ({
@@ -29,6 +30,9 @@ export const publicHandlers: Handlers<PublicOperations> = {
     status: 200,
     data: presentVariantState(state, getVariant(state, query.variant_id)),
   }),
+  // The SDK's own calls (observed in the SDK): the store's flags, and analytics events kept for the test to read.
+  getIntegrationSettings: ({ state }) => ({ status: 200, data: { flags: structuredClone(state.data.settings.flags) } }),
+  trackEvent: ({ store, body, now }) => ({ status: 202, data: { accepted: true, seq: store.tracked.record(now, body).seq } }),
   listShopperPreOrders: ({ state, query }) => {
     const page = listShopperPreOrders(state, query.email, query.limit ?? 10, query.starting_after);
     const info = cursor(page);

@@ -1,8 +1,8 @@
 import type { components } from '../../../generated/purple-dot.ts';
-import { formatCents, lineTotalCents } from '../../domain/money.ts';
+import { formatCents, lineTotalCents, unitShare } from '../../domain/money.ts';
 import { fulfillmentReference, type StoreState } from '../../domain/store.ts';
 import type { Fulfillment, FulfillmentOrder, LineItem, PreOrder, Waitlist } from '../../domain/types.ts';
-import { unitsLeft } from '../../domain/waitlists.ts';
+import { committedUnits, isPerProduct, productUnitsLeft, unitsLeft } from '../../domain/waitlists.ts';
 
 type Schemas = components['schemas'];
 
@@ -12,10 +12,11 @@ export function presentWaitlist(state: StoreState, waitlist: Waitlist): Schemas[
     sku: state.index.variantsById.get(a.variant_id)?.sku ?? '',
     buy_size: a.buy_size,
     committed: a.committed,
+    // Null on a per-product waitlist (third-party observation): a variant has no units of its own there.
     available: unitsLeft(a),
   }));
-  const sum = (pick: (v: Schemas['WaitlistVariantAvailability']) => number | null): number =>
-    variants.reduce((total, v) => total + (pick(v) ?? 0), 0);
+  // A per-product waitlist's figures are the product's own; a per-variant one's add up its variants (inferred).
+  const buySize = isPerProduct(waitlist) ? waitlist.product_buy_size : variants.reduce((total, v) => total + (v.buy_size ?? 0), 0);
   return {
     id: waitlist.id,
     created_at: waitlist.created_at,
@@ -29,9 +30,9 @@ export function presentWaitlist(state: StoreState, waitlist: Waitlist): Schemas[
     availability: {
       product: {
         product_id: waitlist.product_id,
-        buy_size: sum((v) => v.buy_size),
-        committed: sum((v) => v.committed),
-        available: sum((v) => v.available),
+        buy_size: buySize,
+        committed: committedUnits(waitlist),
+        available: productUnitsLeft(waitlist),
       },
       variants,
     },
@@ -116,9 +117,33 @@ export function presentFulfillment(fo: FulfillmentOrder, fulfillment: Fulfillmen
   };
 }
 
+/** A line as `units` of its units: the unit price as is, discount and tax in proportion (shares add up to the line's). */
+const partOf = (line: LineItem, units: number): LineItem => (units === line.quantity ? line : {
+  ...line,
+  quantity: units,
+  discount_cents: unitShare(line.discount_cents, line.quantity, 0, units),
+  tax_cents: unitShare(line.tax_cents, line.quantity, 0, units),
+});
+
+/**
+ * The lines a fulfillment order covers, as a warehouse works from them: units already shipped, plus units
+ * neither shipped nor refunded. A refund before shipping takes its units off (and a line left with none
+ * drops out); one after shipping changes nothing that shipped. An order voided because every unit was
+ * refunded still shows what it held. (Inferred: the docs do not say; a fulfillment order is what is left to
+ * ship, and shipping a refunded unit is the mistake a connector must not be led into.)
+ */
+function coveredLines(state: StoreState, fo: FulfillmentOrder): LineItem[] {
+  const lines = fo.lines.map((entry) => {
+    const line = state.index.lineItems.get(entry.line_item_id)!.line;
+    return { line, units: Math.max(entry.fulfilled_quantity, line.quantity - line.refunded_quantity) };
+  });
+  if (lines.every(({ units }) => units === 0)) return lines.map(({ line }) => line);
+  return lines.filter(({ units }) => units > 0).map(({ line, units }) => partOf(line, units));
+}
+
 export function presentFulfillmentOrder(state: StoreState, fo: FulfillmentOrder): Schemas['FulfillmentOrder'] {
   const order = state.index.preOrdersById.get(fo.pre_order_id)!;
-  const lines = fo.lines.map((entry) => state.index.lineItems.get(entry.line_item_id)!.line);
+  const lines = coveredLines(state, fo);
   const totals = orderTotals(lines);
   return {
     id: fo.id,

@@ -4,7 +4,7 @@ import { formatCents, lineTotalCents } from '../../domain/money.ts';
 import { productState, productUnitsLeft, variantState, variantUnitsLeft } from '../../domain/preorder-state.ts';
 import type { StoreState } from '../../domain/store.ts';
 import type { PreOrder, Product, Variant, Waitlist } from '../../domain/types.ts';
-import { openWaitlistForVariant } from '../../domain/waitlists.ts';
+import { isPerProduct, openWaitlistForProduct, openWaitlistForVariant } from '../../domain/waitlists.ts';
 
 type Schemas = components['schemas'];
 
@@ -39,7 +39,9 @@ export function presentAvailability(state: StoreState, product: Product): Schema
       waitlist_id: waitlist?.id ?? null,
     };
   });
-  const total = variants.reduce((sum, v) => sum + v.available_stock, 0);
+  // Shared units are counted once: each variant of a per-product waitlist shows all of them (inferred).
+  const open = openWaitlistForProduct(state, product.id);
+  const total = open && isPerProduct(open) ? productUnitsLeft(open) : variants.reduce((sum, v) => sum + v.available_stock, 0);
   return { id: product.id, product_code: product.handle, available: total > 0, available_stock: total, variants };
 }
 
