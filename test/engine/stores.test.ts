@@ -67,6 +67,7 @@ interface StoreInfo {
   seed: number;
   clock: { now: string; mode: string };
   credentials: Credentials;
+  shop_domain: string;
 }
 
 const CREDENTIAL_FIELDS = ['public_api_key', 'private_access_token', 'shared_secret'] as const;

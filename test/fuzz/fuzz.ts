@@ -240,13 +240,19 @@ export function clearFaults(engine: Engine, only?: HostedStore): boolean {
   return cleared > 0;
 }
 
-/** The store a Purple Dot request's credential names, if any. */
-export function credentialStore(engine: Engine, request: EngineRequest): HostedStore | undefined {
+/**
+ * The store a Purple Dot request names: by its public key, access token or shop domain (observed in the SDK);
+ * an SDK analytics event that names none belongs to the default store (see trackEvent in the spec).
+ */
+export function credentialStore(engine: Engine, request: EngineRequest, operationId?: string): HostedStore | undefined {
   const key = request.query?.api_key;
+  const shop = request.query?.shop;
   const token = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'x-purple-dot-access-token')?.[1];
   const byKey = typeof key === 'string' ? engine.stores.byPublicKey(key) : undefined;
   const byToken = typeof token === 'string' ? engine.stores.byAccessToken(token) : Array.isArray(token) && typeof token[0] === 'string' ? engine.stores.byAccessToken(token[0]) : undefined;
-  return (byKey ?? byToken) as HostedStore | undefined;
+  const byShop = typeof shop === 'string' ? engine.stores.byShopDomain(shop) : undefined;
+  if (key === undefined && shop === undefined && operationId === 'trackEvent') return engine.defaultStore() as HostedStore;
+  return (byKey ?? byToken ?? byShop) as HostedStore | undefined;
 }
 
 interface RunState {
@@ -286,7 +292,7 @@ function send(engine: Engine, plan: Plan, index: number, run: RunState): Answer 
   const { request } = materialize(plan, engine);
   // Fault rules fire on the next few Purple Dot requests to their store (FAULTED_REQUESTS), then the run
   // clears them, so the API under them keeps being fuzzed. Their answers are checked as fault answers.
-  const target = op.spec === 'purpleDot' ? credentialStore(engine, request) : undefined;
+  const target = op.spec === 'purpleDot' ? credentialStore(engine, request, op.id) : undefined;
   let faulted = false;
   if (target && target.faults.list().length > 0) {
     const n = run.faulted.get(target) ?? 0;

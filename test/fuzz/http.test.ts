@@ -305,7 +305,7 @@ async function runSequence(steps: [Plan, Wire][], tally: Tally): Promise<void> {
       const materialized = materialize(plan, sim.engine);
       // Fault rules live until a Purple Dot request reaches their store: one would answer it in its place,
       // late, or not at all.
-      if (modelOf(plan.op).spec === 'purpleDot') clearFaults(sim.engine, credentialStore(sim.engine, materialized.request));
+      if (modelOf(plan.op).spec === 'purpleDot') clearFaults(sim.engine, credentialStore(sim.engine, materialized.request, plan.op));
       const req = httpFor(plan, w, materialized);
       let answer: HttpAnswer;
       try {
