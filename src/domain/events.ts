@@ -17,7 +17,7 @@ export type DomainEvent =
   | { type: 'variant.stock_changed'; at: string; variant_id: string; sku: string; available_in_stock: number }
   | { type: 'fulfillment_order.created'; at: string; fulfillment_order_id: string; pre_order_id: string }
   /** A partial fulfilment: units shipped, some still to ship. */
-  | { type: 'fulfillment_order.changed'; at: string; fulfillment_order_id: string; pre_order_id: string; fulfillment_id: string }
+  | { type: 'fulfillment_order.changed'; at: string; fulfillment_order_id: string; pre_order_id: string; fulfillment_id: string | null }
   /** Nothing left to ship; `fulfillment_id` is null when a refund of the rest settled it. */
   | { type: 'fulfillment_order.fulfilled'; at: string; fulfillment_order_id: string; pre_order_id: string; fulfillment_id: string | null }
   | { type: 'fulfillment_order.voided'; at: string; fulfillment_order_id: string; pre_order_id: string }

@@ -1,7 +1,7 @@
 import { DomainError, conflict, invalid, notFound } from './errors.ts';
 import { settleStatus } from './fulfillment.ts';
 import { formatCents, lineTotalCents, parseCents, unitShare } from './money.ts';
-import { recordRefund, touchPreOrder } from './events.ts';
+import { recordRefund, touchFulfillmentOrder, touchPreOrder } from './events.ts';
 import { refundKey, type StoreState } from './store.ts';
 import type { ExportedOrder, LineItem, PreOrder } from './types.ts';
 
@@ -122,7 +122,10 @@ export function refund(state: StoreState, now: Date, input: RefundInput): Refund
   order.refunded_cents += amount;
   touchPreOrder(state, order, now, { type: 'pre_order.changed' });
   const fo = state.index.fulfillmentOrdersById.get(exported.fulfillment_order_id);
-  if (fo) settleStatus(state, now, fo);
+  // Units refunded before they shipped come off the fulfillment order: it changed, or, with none left, it is void.
+  if (fo && !settleStatus(state, now, fo) && unitsByLine.size > 0 && fo.status === 'UNFULFILLED') {
+    touchFulfillmentOrder(state, fo, now, { type: 'fulfillment_order.changed', fulfillment_id: null });
+  }
 
   const record = { id: input.id, order: input.order, payload, amount_cents: amount, currency: order.currency, created_at: now.toISOString() };
   state.data.refunds.push(record);

@@ -237,3 +237,29 @@ describe('refund idempotency', () => {
     expect((await preOrder(h, order.reference)).total_refunded).toBe('5.00');
   });
 });
+
+describe('a refund before shipping, seen from the fulfillment order', () => {
+  it('takes the refunded unit off the fulfillment order, its totals with it, so the warehouse ships only what is left', async () => {
+    const h = await fresh('scheduled-launch');
+    const { first } = await exportedOrders(h);
+    const foBefore = (await h.privateGet('/admin/api/v1/fulfillment-orders', { limit: 250 })).body.data.fulfillment_orders
+      .find((fo: any) => fo.line_items.some((l: any) => l.quantity === 2) && fo.status === 'UNFULFILLED');
+    const line = foBefore.line_items.find((l: any) => l.quantity === 2);
+    const order = await preOrder(h, (await h.privateGet('/admin/api/v1/pre-orders', { limit: 200 })).body.data.orders.find((o: any) => o.exported_orders.some((e: any) => e.id === first.id)).reference);
+    const shopifyLine = order.line_items.find((l: any) => l.id === line.id).shopify_line_item_id;
+
+    const refunded = await refund(h, { id: 'before-shipping', order: first.id, line_items: [{ id: shopifyLine, quantity: 1 }] });
+    expect(refunded.status).toBe(201);
+    const foAfter = (await h.privateGet(`/admin/api/v1/fulfillment-orders/${foBefore.id}`)).body.data;
+    const lineAfter = foAfter.line_items.find((l: any) => l.id === line.id);
+    expect(lineAfter.quantity).toBe(1);
+    expect(cents(foAfter.total_price)).toBe(cents(foBefore.total_price) - cents(refunded.body.data.refunded.amount));
+
+    // Shipping what it shows is accepted; shipping the refunded unit too is not.
+    const tooMany = await h.privatePost('/admin/api/v1/fulfillment', { fulfillment: { fulfillment_order_id: foBefore.id, line_items: [{ id: line.id, quantity: 2 }] } });
+    expect(tooMany.status).toBe(400);
+    const shipped = await h.privatePost('/admin/api/v1/fulfillment', { fulfillment: { fulfillment_order_id: foBefore.id, line_items: [{ id: line.id, quantity: 1 }] } });
+    expect(shipped.status).toBe(201);
+    expect(shipped.body.data.fulfillment_order.line_items.find((l: any) => l.id === line.id).quantity).toBe(1);
+  });
+});
