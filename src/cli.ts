@@ -170,6 +170,7 @@ export function buildCli(): Command {
           ? `restored ${simulator.engine.stores.list().length} store(s) and ${[...restored.operations].length} change(s); --scenario, --seed and --clock apply only to a new file`
           : 'new'})`] : []),
         `  public key    ${public_api_key}        ?api_key=…      /api/v1`,
+        `  shop domain   ${defaultStore.shopDomain}  ?shop=… in place of api_key (the SDK's way)`,
         `  access token  ${private_access_token}   X-Purple-Dot-Access-Token  /admin/api/v1`,
         `  shared secret ${shared_secret}        shopper tokens for GET /api/v1/pre-orders`,
         `  control API   ${running.url}/__sim`,

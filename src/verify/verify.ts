@@ -327,6 +327,9 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
 
   await attempt({ operationId: 'countPreOrders', name: 'counts the pre-orders', auth: 'private', expect: 200, path: '/admin/api/v1/pre-orders/count' }, '');
 
+  // The SDK's read before checkout (observed in the SDK): needs no IDs.
+  await attempt({ operationId: 'getIntegrationSettings', name: "reads the integration settings the SDK asks for", auth: 'public', expect: 200, path: '/api/v1/integration-settings' }, '');
+
   await attempt({
     operationId: 'countSkuUnits', name: "counts a SKU's units", auth: 'private', expect: 200,
     path: found.skus[0] === undefined ? undefined : `/admin/api/v1/pre-orders/count-units/sku/${encodeURIComponent(found.skus[0])}`,

@@ -79,7 +79,7 @@ describe('purple-dot-sim scenarios', () => {
 });
 
 describe('purple-dot-sim serve', () => {
-  it('prints the URL, scenario and credentials, and answers the public API', async () => {
+  it('prints the URL, scenario, credentials and shop domain, and answers the public API by either', async () => {
     const child = run(['serve', '--port', '0', '--scenario', 'sold-out', '--seed', '3']);
     let banner = '';
     for await (const chunk of child.stdout!) {
@@ -90,9 +90,11 @@ describe('purple-dot-sim serve', () => {
     expect(banner).toContain(credentials.public_api_key);
     expect(banner).toContain(credentials.private_access_token);
     expect(banner).toContain(credentials.shared_secret);
+    expect(banner).toContain('purple-dot-sim-default.myshopify.com');
     const url = /listening on (http:\/\/\S+)/.exec(banner)![1]!;
     const res = await fetch(`${url}/api/v1/waitlists?api_key=${credentials.public_api_key}`);
     expect(res.status).toBe(200);
+    expect((await fetch(`${url}/api/v1/waitlists?shop=purple-dot-sim-default.myshopify.com`)).status).toBe(200);
   });
 
   it('serves the same bytes as an in-process simulator with the same scenario, seed and manual clock', async () => {

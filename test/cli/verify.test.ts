@@ -75,7 +75,7 @@ describe('verify against the simulator (mixed-catalogue: every operation has dat
     const expected = verifiedOperations().map((op) => op.operation.operationId);
     expect([...walked].sort()).toEqual([...expected].sort());
     expect(expected).toContain('updateInventory');
-    expect(expected.filter((id) => id !== 'updateInventory')).toHaveLength(11);
+    expect(expected.filter((id) => id !== 'updateInventory')).toHaveLength(12);
   });
 
   it('asks the parameterised operations with IDs, handles, SKUs and emails taken from the lists', () => {
@@ -214,7 +214,7 @@ describe('verify against `prism mock` on our spec', () => {
     expect(report.checks.filter((c) => c.outcome === 'skip')).toEqual([]);
     expect(report.checks.filter((c) => c.outcome === 'pass').map((c) => c.operationId)).toEqual([
       'listOpenWaitlists', 'listWaitlists', // the two 401 checks: Prism answers the spec's 401 example
-      'listOpenWaitlists', 'countPreOrders', 'countSkuUnits', 'getFulfillmentOrder',
+      'listOpenWaitlists', 'countPreOrders', 'getIntegrationSettings', 'countSkuUnits', 'getFulfillmentOrder',
       'getAvailability', 'getVariantPreorderState', 'getProductPreorderState', 'updateInventory',
     ]);
   });
@@ -255,6 +255,10 @@ function brokenServer(): Promise<{ url: string; server: Server }> {
           selling_plan_id: null, is_scheduled: false, launch_date: null, product: { id: 4697179062404 },
         }],
       });
+    }
+    // The SDK's settings read needs no IDs, so it is answered correctly: only the one broken path fails.
+    if (url.pathname === '/api/v1/integration-settings' && url.searchParams.get('api_key') === credentials.public_api_key) {
+      return send(res, 200, { meta: { result: 'success' }, data: { flags: [] } });
     }
     return send(res, 401, { meta: { result: 'error' }, error: { code: 'INVALID_API_KEY', message: 'No store has this key.', details: [] } });
   });

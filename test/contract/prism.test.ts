@@ -128,6 +128,11 @@ describe('Prism proxy in front of the simulator (ready-to-fulfil scenario)', () 
     { name: "reads a product's pre-order state", operationId: 'getProductPreorderState', method: 'GET', path: () => pub('/api/v1/products/preorder-state', { handle: data().products[0]!.handle, country: 'US' }), status: 200 },
     { name: "reads a variant's pre-order state", operationId: 'getVariantPreorderState', method: 'GET', path: () => pub('/api/v1/variants/preorder-state', { variant_id: data().variants[0]!.id }), status: 200 },
     { name: "lists a shopper's pre-orders with a signed token", operationId: 'listShopperPreOrders', method: 'GET', path: () => pub('/api/v1/pre-orders', shopperQuery()), status: 200 },
+    { name: "reads the SDK's integration settings", operationId: 'getIntegrationSettings', method: 'GET', path: () => pub('/api/v1/integration-settings'), status: 200 },
+    {
+      name: "accepts an SDK analytics event", operationId: 'trackEvent', method: 'POST', path: () => '/api/v1/track', status: 202,
+      body: () => ({ id: '6f1c2f4e-8a5b-4a0e-9d53-2c1d8f0b7e11', name: 'page_view', attrs: { deviceIdPersistent: true }, clientTimestamp: 1768467600000, clientSequence: 1 }),
+    },
     { name: 'lists a page of waitlists', operationId: 'listWaitlists', method: 'GET', path: () => '/admin/api/v1/waitlists?limit=100', headers: privateHeaders, status: 200 },
     { name: 'lists a page of pre-orders with a next link', operationId: 'listPreOrders', method: 'GET', path: () => '/admin/api/v1/pre-orders?limit=3', headers: privateHeaders, status: 200, nextLink: true },
     { name: 'counts exported pre-orders', operationId: 'countPreOrders', method: 'GET', path: () => '/admin/api/v1/pre-orders/count?all_line_items=exported', headers: privateHeaders, status: 200 },
