@@ -1009,7 +1009,7 @@ export interface components {
         TrackAccepted: {
             /** @constant */
             accepted: true;
-            /** @description The event's place among the events the simulator kept, across stores (inferred). */
+            /** @description The event's place among the events its store was sent, counted from 1 (inferred: simulator design). */
             seq: number;
         };
         InventoryUpdate: {
