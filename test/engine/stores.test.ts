@@ -50,8 +50,12 @@ const successOf = (op: ContractOperation): number => Number(op.statuses.find((s)
 const PURPLE_DOT_OPERATIONS = contractOperations.filter((o) => o.spec === 'purple-dot');
 const CONTROL_OPERATIONS = contractOperations.filter((o) => o.spec === 'simulator');
 const SCOPED = CONTROL_OPERATIONS.filter((o) => o.operationId.endsWith('InStore'));
-/** The journal, faults and coverage of a store: compared with a twin's they differ by time and order, so test/engine/harness.test.ts proves their isolation. */
-const isHarness = (o: ContractOperation): boolean => (specOf(o).tags ?? []).includes('Harness');
+/**
+ * The journal, faults and coverage of a store, and its webhook delivery log: compared with a twin's they differ
+ * by time and order (a delivery's duration, when an attempt ended), so test/engine/harness.test.ts and
+ * test/webhooks prove their isolation.
+ */
+const isHarness = (o: ContractOperation): boolean => (specOf(o).tags ?? []).includes('Harness') || o.operationId.startsWith('listWebhookDeliveries');
 const STORE_SCOPED = SCOPED.filter((o) => !isHarness(o));
 const HARNESS_SCOPED = SCOPED.filter(isHarness);
 const SCOPE_PREFIX = '/__sim/stores/{storeId}';
@@ -610,6 +614,7 @@ function controlCall(op: ContractOperation, storeId: string | undefined, data: S
     updateWaitlist: () => live.id,
     setVariantStock: () => data.variants[0]!.id,
     voidFulfillmentOrder: () => data.fulfillment_orders.find((fo) => fo.status === 'UNFULFILLED' && fo.fulfillments.length === 0)!.id,
+    removeWebhook: () => data.webhooks?.subscriptions[0]?.id ?? '00000000-0000-4000-8000-000000000000',
   };
   const bodies: Record<string, () => unknown> = {
     loadScenario: () => ({ name: SCENARIO, seed: 5 }),
@@ -628,7 +633,7 @@ function controlCall(op: ContractOperation, storeId: string | undefined, data: S
   const path = op.template.replace(/\{([^}]+)\}/g, (_, name: string) => {
     if (name === 'storeId') return encodeURIComponent(storeId!);
     const value = ids[base];
-    if (name !== 'id' || !value) throw new Error(`${op.operationId}: no real value for path parameter {${name}}`);
+    if ((name !== 'id' && name !== 'webhookId') || !value) throw new Error(`${op.operationId}: no real value for path parameter {${name}}`);
     return encodeURIComponent(value());
   });
   const init: Call['init'] = { headers: {} };
@@ -650,6 +655,11 @@ describe('a store-scoped control operation acts on its store only (every …InSt
     deleted = await createStore(h(), { scenario: SCENARIO, seed: 4 });
     expect((await h().control('DELETE', `/__sim/stores/${deleted.id}`)).status).toBe(200);
     twin = await startHarness({ scenario: SCENARIO, seed: 2, credentials: b.credentials });
+    // A subscription in every store (kept through the scenario loads below), so removing one has one to remove;
+    // nothing listens on port 9, so deliveries fail at once.
+    for (const [harness, path] of [[h(), '/__sim/webhooks'], [h(), `/__sim/stores/${a.id}/webhooks`], [h(), `/__sim/stores/${b.id}/webhooks`], [twin, '/__sim/webhooks']] as const) {
+      expect((await harness.control('POST', path, { url: 'http://127.0.0.1:9/isolation' })).status).toBe(201);
+    }
   });
   afterAll(async () => {
     await twin?.close();

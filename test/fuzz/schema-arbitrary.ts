@@ -262,6 +262,8 @@ function arrayArbitrary(s: Schema, field: string, hints: Hints, depth: number): 
     return fc.tuple(...prefix);
   }
   const items = s.items ? schemaArbitrary(s.items as Schema, itemField(field), hints, depth + 1) : smallJson;
+  // Items compared as JSON, as the schema's uniqueItems compares them.
+  if (s.uniqueItems === true) return fc.uniqueArray(items, { minLength: minItems, maxLength: maxItems, selector: (item) => JSON.stringify(item) });
   return fc.array(items, { minLength: minItems, maxLength: maxItems });
 }
 
