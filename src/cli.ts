@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios } from '../scenarios/index.ts';
 import type { Scenario } from './engine/scenario.ts';
+import { pendingWebhooks, type StateRestore } from './engine/state-log.ts';
 import { FAULT_PROFILES } from './engine/faults.ts';
 import { createSimulator, type RunningSimulator, type Simulator } from './http/app.ts';
 import { isLoopback } from './http/control-plane.ts';
@@ -28,6 +29,9 @@ async function ownScenarios(command: Command, path: string): Promise<Scenario[]>
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Webhooks a state file holds as due and not yet delivered: the restart sends them. */
+const owedWebhooks = (restore: StateRestore): number => pendingWebhooks(restore.base, restore.operations).pending.length;
 
 const packageVersion = (): string => (JSON.parse(readFileSync(packageFileUrl('package.json'), 'utf8')) as { version: string }).version;
 
@@ -167,7 +171,8 @@ export function buildCli(): Command {
         `purple-dot-sim listening on ${running.url}`,
         `  scenario      ${defaultStore.scenario} (seed ${defaultStore.seed}, ${defaultStore.clock.mode} clock)`,
         ...(options.stateFile ? [`  state file    ${options.stateFile} (${restored
-          ? `restored ${simulator.engine.stores.list().length} store(s) and ${[...restored.operations].length} change(s); --scenario, --seed and --clock apply only to a new file`
+          ? `restored ${simulator.engine.stores.list().length} store(s) and ${[...restored.operations].filter((e) => e.t === 'op').length} change(s)${
+            owedWebhooks(restored) > 0 ? `, ${owedWebhooks(restored)} webhook(s) still to deliver` : ''}; --scenario, --seed and --clock apply only to a new file`
           : 'new'})`] : []),
         `  public key    ${public_api_key}        ?api_key=…      /api/v1`,
         `  shop domain   ${defaultStore.shopDomain}  ?shop=… in place of api_key (the SDK's way)`,
@@ -176,13 +181,18 @@ export function buildCli(): Command {
         `  control API   ${running.url}/__sim`,
         '',
       ].join('\n'));
-      // SIGTERM and SIGINT: stop accepting, let requests under way finish (10 s at most), then exit 0.
+      // SIGTERM and SIGINT: stop accepting, let requests under way finish (10 s at most), then exit 0. Webhook
+      // attempts under way finish in what is left of that time; webhooks not delivered stay in the state file.
       const stop = () => {
-        void running.close({ graceMs: SHUTDOWN_GRACE_MS }).then(() => simulator.stateFile?.close()).then(() => {
-          // The last lines of the log, then exit once stdout has taken them (a pipe is written asynchronously).
-          log?.flush();
-          process.stdout.write('', () => process.exit(0));
-        });
+        const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+        void running.close({ graceMs: SHUTDOWN_GRACE_MS })
+          .then(() => simulator.engine.shutdown({ graceMs: Math.max(0, deadline - Date.now()) }))
+          .then(() => simulator.stateFile?.close())
+          .then(() => {
+            // The last lines of the log, then exit once stdout has taken them (a pipe is written asynchronously).
+            log?.flush();
+            process.stdout.write('', () => process.exit(0));
+          });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

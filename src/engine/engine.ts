@@ -17,7 +17,7 @@ import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
-import { changesState, type StateBase, type StateLog, type StateOperation, type StateRestore } from './state-log.ts';
+import { changesState, pendingWebhooks, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
 import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
 import { createWebhookHub, type Webhooks } from '../webhooks/hub.ts';
 import { noTransport, type WebhookTransport } from '../webhooks/transport.ts';
@@ -96,8 +96,13 @@ export interface Engine {
   checkpoint(options?: { data?: boolean }): StateBase;
   /** The webhooks the stores send: in-process subscribers, the delivery log, `idle()` (see src/webhooks/). */
   readonly webhooks: Webhooks;
-  /** Stops the timers of scheduled launches and pauses for good; dispatch still answers. */
+  /**
+   * Stops the timers of scheduled launches and pauses for good, and sends no more webhooks (attempts under way
+   * are aborted); dispatch still answers. With a state log, webhooks not yet delivered stay pending there.
+   */
   close(): void;
+  /** As `close`, but webhook attempts under way may finish within `graceMs` (default 0) and their outcome is logged. */
+  shutdown(options?: { graceMs?: number }): Promise<void>;
 }
 
 function combineScenarios(extra: readonly Scenario[]): readonly Scenario[] {
@@ -195,9 +200,17 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
   let eventSeq = 0;
   let storeCount = 0;
+  /** While a logged operation runs, the webhooks it queues: logged after it, as they follow from it. */
+  let webhookRecords: StateEntry[] | undefined;
+  const logWebhook = (record: StateWebhookRecord): void => {
+    if (webhookRecords) webhookRecords.push(record);
+    else if (stateLog) void stateLog.append(record).catch(report);
+  };
   // Made before a restore (its clock operations reach it) but hearing events only after: replaying the log
-  // must not send the webhooks of the past again.
-  const webhooks = createWebhookHub({ store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report });
+  // must not send the webhooks of the past again. Those it left unsettled are resumed from their own records.
+  const webhooks = createWebhookHub({
+    store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report, ...(stateLog ? { log: logWebhook } : {}),
+  });
 
   const scenarioNamed = (name: string): Scenario => {
     const found = scenarios.find((s) => s.name === name);
@@ -263,6 +276,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const record: StateOperation | undefined = logged
       ? { t: 'op', wall: systemNow(), store: store.id, op: operationId, query: withoutSecrets(request.query), path: request.path, body: request.body, status: 0 }
       : undefined;
+    const outerRecords = webhookRecords;
+    webhookRecords = logged ? [] : undefined;
     const now = store.tick();
     // Launches and pauses the clock reached are changes of their own, whatever this request comes to.
     flush(store);
@@ -299,7 +314,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
         // (The handler set `created` through engine.createStore; TypeScript cannot see that.)
         const made = created as HostedStore | undefined;
         if (made) record.body = { ...(request.body as object), credentials: { ...made.credentials } };
-        answer.durable = stateLog.append(record);
+        // The webhooks it queued are acknowledged with it: a restart that has the change sends them.
+        const appended = [stateLog.append(record), ...(webhookRecords ?? []).splice(0).map((r) => stateLog.append(r))];
+        answer.durable = appended.length === 1 ? appended[0] : Promise.all(appended).then(() => undefined);
       }
       return answer;
     } catch (error) {
@@ -308,6 +325,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (error instanceof DomainError) before.outbox.length = mark;
       else flush(store);
       throw error;
+    } finally {
+      const left = webhookRecords ?? [];
+      webhookRecords = outerRecords;
+      for (const r of left) logWebhook(r as StateWebhookRecord);
     }
   };
 
@@ -406,6 +427,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     });
   };
 
+  /** The webhooks still owed, for a base: a restart from it sends them. */
+  const pendingPart = (): { webhooks?: NonNullable<StateBase['webhooks']> } => {
+    const pending = webhooks.pending();
+    return pending ? { webhooks: pending } : {};
+  };
+
   const engine: Engine & EngineContext = {
     scenarios,
     stores,
@@ -448,12 +475,17 @@ export function createEngine(options: EngineOptions = {}): Engine {
           id: store.id, credentials: { ...store.credentials }, scenario: store.scenario, seed: store.seed, clock: store.clock.mode,
           ...(checkpointOptions.data === false ? {} : { snapshot: store.snapshot() }),
         })),
+        ...pendingPart(),
       }));
     },
     webhooks,
     close() {
       scheduler.close();
       webhooks.close();
+    },
+    async shutdown(shutdownOptions = {}) {
+      scheduler.close();
+      await webhooks.stop(shutdownOptions.graceMs ?? 0);
     },
   };
 
@@ -469,8 +501,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (!stores.get(DEFAULT_STORE_ID)) throw new Error(`the state log's base holds no store "${DEFAULT_STORE_ID}"`);
     storeCount = base.storeCount;
     let position = 0;
-    for (const record of operations) replay(record, (position += 1));
+    const webhookEntries: StateWebhookRecord[] = [];
+    for (const record of operations) {
+      position += 1;
+      if (record.t === 'op') replay(record, position);
+      else webhookEntries.push(record);
+    }
     replaying = false;
+    // Webhooks due and not delivered when the log ended go out again first, with the attempts they have left.
+    webhooks.resume(pendingWebhooks(base, webhookEntries));
     listeners.add(webhooks.hear);
     return engine;
   }

@@ -1,4 +1,7 @@
 import type { ClockMode } from '../domain/clock.ts';
+import type { WebhookEventName } from '../domain/types.ts';
+import type { WebhookFault } from '../webhooks/delivery-log.ts';
+import type { WebhookKind } from '../webhooks/messages.ts';
 import type { Credentials, Snapshot } from './store.ts';
 
 /**
@@ -6,6 +9,13 @@ import type { Credentials, Snapshot } from './store.ts';
  * them since, each replayed through the same handlers. The domain is deterministic (seeded IDs, explicit
  * time), so a log written by one instance rebuilds the same stores in another: today a file, later a
  * shared stream. Journal, faults and coverage are the test session's, not state, and are not logged.
+ *
+ * Webhooks owed to subscribed URLs are logged too, though they are not store state: a replay rebuilds the
+ * stores but deliberately sends nothing, so a webhook that was due and not yet delivered when the process
+ * stopped is known only from its own records. One is written when a webhook is queued (after the operation
+ * that caused it, with its exact bytes and headers) and one after each attempt that ended; a webhook queued
+ * and not yet settled is pending, and a base carries the pending ones (with the attempts they used) in place
+ * of the records it folds.
  */
 
 /** One store of a base: how it was made, and its data when the base was taken after changes. */
@@ -26,7 +36,53 @@ export interface StateBase {
   /** Stores made so far, so the next one gets the same ID it would have got. */
   storeCount: number;
   stores: BaseStore[];
+  /** Webhooks queued and not settled when the base was taken; absent when there were none. */
+  webhooks?: PendingWebhooks;
 }
+
+/** One webhook owed to one subscription, exactly as it goes on the wire, as the hub queued it. */
+export interface StateWebhook {
+  t: 'webhook';
+  /** Unique within the log (counted across restarts by `PendingWebhooks.seq`). */
+  id: number;
+  store: string;
+  subscription: { id: string; url: string };
+  event: WebhookEventName;
+  webhook: WebhookKind;
+  /** When the event happened on the store's clock (`X-PD-Timestamp`). */
+  at: string;
+  /** Webhooks with the same store, subscription and key go out in the order they were queued (one pre-order's). */
+  key: string;
+  /** The exact body bytes, signed. */
+  body: string;
+  /** The exact request headers, signature included. */
+  headers: Record<string, string>;
+  /** The receiver faults drawn for it (a tampered signature is already in `headers`). */
+  faults: WebhookFault[];
+}
+
+/** One attempt of a queued webhook ended (delivered or failed): `done` once it will not be tried again. */
+export interface StateWebhookAttempt {
+  t: 'webhook.attempt';
+  id: number;
+  /** 1-based: the attempts it has used, this one included. */
+  attempt: number;
+  done: boolean;
+}
+
+/** A queued webhook that is not settled, and the attempts it has used. */
+export interface PendingWebhook extends Omit<StateWebhook, 't'> {
+  attempts: number;
+}
+
+export interface PendingWebhooks {
+  /** The last webhook ID handed out: the next start goes on from it. */
+  seq: number;
+  /** Oldest first: the order they were queued in, which a restart keeps. */
+  pending: PendingWebhook[];
+}
+
+export type StateWebhookRecord = StateWebhook | StateWebhookAttempt;
 
 /** One acknowledged change: an operation as it was dispatched, and the status it answered. */
 export interface StateOperation {
@@ -41,17 +97,43 @@ export interface StateOperation {
   status: number;
 }
 
-export type StateRecord = StateBase | StateOperation;
+/** What follows a base in the log, in the order it happened. */
+export type StateEntry = StateOperation | StateWebhookRecord;
+
+export type StateRecord = StateBase | StateEntry;
 
 /** Where the engine writes each change; the promise settles once the change is durable there. */
 export interface StateLog {
-  append(record: StateOperation): Promise<void>;
+  append(record: StateEntry): Promise<void>;
 }
 
-/** What an engine starts from instead of its options' scenario: a base and the operations after it. */
+/**
+ * What an engine starts from instead of its options' scenario: a base and the entries after it (operations,
+ * replayed; webhook records, folded into the webhooks still to send).
+ */
 export interface StateRestore {
   base: StateBase;
-  operations: Iterable<StateOperation>;
+  operations: Iterable<StateEntry>;
+}
+
+/** The webhooks a base and the entries after it leave unsettled, in the order they were queued. */
+export function pendingWebhooks(base: StateBase, entries: Iterable<StateEntry>): PendingWebhooks {
+  let seq = base.webhooks?.seq ?? 0;
+  const pending = new Map<number, PendingWebhook>();
+  for (const webhook of base.webhooks?.pending ?? []) pending.set(webhook.id, { ...webhook });
+  for (const entry of entries) {
+    if (entry.t === 'webhook') {
+      const { t: _t, ...webhook } = entry;
+      pending.set(entry.id, { ...webhook, attempts: 0 });
+      seq = Math.max(seq, entry.id);
+    } else if (entry.t === 'webhook.attempt') {
+      const webhook = pending.get(entry.id);
+      if (!webhook) continue;
+      if (entry.done) pending.delete(entry.id);
+      else webhook.attempts = Math.max(webhook.attempts, entry.attempt);
+    }
+  }
+  return { seq, pending: [...pending.values()].sort((a, b) => a.id - b.id) };
 }
 
 /**

@@ -2,13 +2,14 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, t
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { StateBase, StateLog, StateOperation, StateRecord, StateRestore } from '../engine/state-log.ts';
+import type { StateBase, StateEntry, StateLog, StateRecord, StateRestore } from '../engine/state-log.ts';
 
 /**
  * The state log in one file, JSON Lines: a header, a base, then one line per acknowledged change. Each line
  * carries a CRC-32 of its JSON, so a line a crash cut short, or one damaged later, is told apart from a good
  * one. Appends are group-committed: every change queued while a write is under way goes in the next write,
- * and each answer waits for the fsync that covers it. Now and then the file is compacted: a new file holding
+ * and each answer waits for the fsync that covers it. Webhooks owed to receivers have lines of their own (queued,
+ * then each attempt), so those not yet delivered are sent after a restart. Now and then the file is compacted: a new file holding
  * a base of the stores as they stand replaces it by rename, so a crash leaves either the old or the new one.
  */
 
@@ -57,6 +58,9 @@ function decode(line: string): { record: StateRecord | typeof HEADER } | { probl
     return { problem: `it is not JSON (${(error as Error).message})` };
   }
 }
+
+/** The kinds of line that may follow the base. */
+const ENTRY_KINDS: ReadonlySet<string> = new Set<StateEntry['t']>(['op', 'webhook', 'webhook.attempt']);
 
 interface Read {
   restore: StateRestore | undefined;
@@ -109,8 +113,10 @@ function readStateFile(path: string): Read {
     throw new StateFileError(`${path} is a state file of version ${(header as typeof HEADER).version}; this simulator reads version ${HEADER.version}.`);
   }
   if (base === undefined) throw new StateFileError(`${path} has a header but no base; it was not written by this simulator. Move it aside.`);
-  if (base.t !== 'base' || operations.some((r) => r.t !== 'op')) throw new StateFileError(`${path}: its records are out of order (a base, then operations).`);
-  return { restore: { base, operations: operations as StateOperation[] }, validBytes, notes };
+  if (base.t !== 'base' || operations.some((r) => !ENTRY_KINDS.has(r.t))) {
+    throw new StateFileError(`${path}: its records are out of order (a base, then operations and webhook records).`);
+  }
+  return { restore: { base, operations: operations as StateEntry[] }, validBytes, notes };
 }
 
 /** Makes a file's rename (or creation) durable: the directory entry is data too. */
@@ -219,9 +225,9 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
         // A torn last line is cut off, so the next entry starts on a line of its own.
         if (read.validBytes < readFileSync(path).length) truncateSync(path, read.validBytes);
         let bytes = 0;
-        for (const operation of read.restore.operations as StateOperation[]) bytes += Buffer.byteLength(encode(operation));
+        for (const entry of read.restore.operations as StateEntry[]) bytes += Buffer.byteLength(encode(entry));
         bytesSinceBase = bytes;
-        operationsSinceBase = (read.restore.operations as StateOperation[]).length;
+        operationsSinceBase = (read.restore.operations as StateEntry[]).length;
       } else {
         replaceFile(path, encode(HEADER) + encode(base({ data: false })));
       }
@@ -244,7 +250,8 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
       }
       return new Promise<void>((resolve, reject) => {
         pending.push({ line, settle: (error) => (error ? reject(error) : resolve()) });
-        writing ??= drain();
+        // Before `start` the file is not open yet: what is appended waits for it (start drains it).
+        if (baseOf) writing ??= drain();
       });
     },
     flush,

@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../domain/events.ts';
 import type { WebhookEventName, WebhookSettings, WebhookSubscription } from '../domain/types.ts';
 import { DEFAULT_STORE_ID } from '../engine/defaults.ts';
+import type { PendingWebhook, PendingWebhooks, StateWebhookRecord } from '../engine/state-log.ts';
 import type { Store } from '../engine/store.ts';
 import { createDeliveryLog, type DeliveryLog, type WebhookDelivery, type WebhookFault } from './delivery-log.ts';
 import { createTriggerReader, type WebhookKind, type WebhookMessage } from './messages.ts';
@@ -41,8 +42,20 @@ export interface WebhookHub extends Webhooks {
   hear(event: (DomainEvent | { type: `store.${string}`; at: string }) & { store: string }): void;
   /** A store's clock moved: waits its clock has reached end now. */
   clockMoved(storeId: string): void;
-  /** Drops every delivery not yet made and aborts those under way; nothing is sent after. */
+  /**
+   * The webhooks queued and not settled (delivered, or out of attempts), oldest first, for a state log's base;
+   * undefined when none was ever queued.
+   */
+  pending(): PendingWebhooks | undefined;
+  /** Queues webhooks a state log left unsettled, with the attempts they have left, before any new one. */
+  resume(pending: PendingWebhooks): void;
+  /**
+   * Starts no attempt after this and aborts those under way; nothing is sent after. With a state log, what was
+   * not delivered stays pending there (webhooks heard after closing are logged, not sent) for the next start.
+   */
   close(): void;
+  /** As `close`, but attempts under way may finish within `graceMs`, and their outcome is logged. */
+  stop(graceMs: number): Promise<void>;
 }
 
 export interface HubOptions {
@@ -51,9 +64,18 @@ export interface HubOptions {
   report(error: unknown): void;
   /** Attempts under way at once, across stores; the rest wait their turn (a fuzzed or dead URL cannot pile up sockets). */
   concurrency?: number;
+  /**
+   * The state log's side: each webhook queued for a subscription, and each attempt that ended, so a restart
+   * sends what was not delivered. Left out, webhooks live in memory only.
+   */
+  log?(record: StateWebhookRecord): void;
 }
 
 interface Job {
+  /** Its ID in the state log. */
+  id: number;
+  /** Attempts that ended (a restored webhook may have used some before the restart). */
+  attempts: number;
   storeId: string;
   subscription: Pick<WebhookSubscription, 'id' | 'url'>;
   message: Omit<WebhookMessage, 'rawBody'>;
@@ -81,6 +103,23 @@ interface StoreRuntime {
 
 const FAULT_ORDER: readonly WebhookFault[] = ['duplicate', 'out_of_order', 'delay', 'tampered_signature'];
 
+/** How an attempt ended: 'interrupted' when closing cut it short (or it never started): it does not count. */
+type Outcome = 'delivered' | 'failed' | 'refused' | 'gone' | 'interrupted';
+
+const pendingOf = (job: Job): PendingWebhook => ({
+  id: job.id,
+  store: job.storeId,
+  subscription: { ...job.subscription },
+  event: job.message.event,
+  webhook: job.message.webhook,
+  at: job.message.at,
+  key: job.message.key,
+  body: job.rawBody,
+  headers: { ...job.headers },
+  faults: [...job.faults],
+  attempts: job.attempts,
+});
+
 export function createWebhookHub(options: HubOptions): WebhookHub {
   const runtimes = new Map<string, StoreRuntime>();
   const lanes = new Map<string, Lane>();
@@ -93,6 +132,20 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
   let busy = 0;
   let idleWaiters: (() => void)[] = [];
   let closed = false;
+  /** The last webhook ID handed out. */
+  let seq = 0;
+  /** Queued and not settled, by ID: what a state log's base keeps. */
+  const owed = new Map<number, Job>();
+  /** Attempts started and not yet recorded; `stop` waits for them. */
+  let inFlight = 0;
+  let landed: (() => void)[] = [];
+
+  /** No attempt starts after this: waits end at once, and lanes stop where they are. */
+  const stopStarting = (): void => {
+    closed = true;
+    waits.close();
+    for (const resolve of queued.splice(0)) resolve();
+  };
 
   const settle = (): void => {
     if (busy > 0) return;
@@ -137,16 +190,18 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
     return store ? readWebhookState(store.state.data.webhooks).settings : undefined;
   };
 
-  const attempt = async (job: Job, number: number, fault: WebhookFault | null, headers: Record<string, string>): Promise<boolean> => {
+  const attempt = async (job: Job, number: number, fault: WebhookFault | null, headers: Record<string, string>): Promise<Outcome> => {
     const settings = settingsOf(job.storeId);
     const runtime = runtimes.get(job.storeId);
-    if (!settings || !runtime || closed) return true;
+    if (!settings || !runtime) return 'gone';
+    if (closed) return 'interrupted';
     const sentAt = new Date();
     const started = performance.now();
     const result = await withSlot(() => {
-      if (closed) return Promise.resolve({ status: null, error: 'the simulator closed', retry: false });
+      if (closed) return Promise.resolve(undefined);
       return options.transport({ url: job.subscription.url, headers, body: job.rawBody, timeoutMs: settings.timeout_ms, signal: controller.signal });
     });
+    if (!result) return 'interrupted';
     runtime.log.record({
       subscription_id: job.subscription.id,
       url: job.subscription.url,
@@ -162,22 +217,47 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
       body: job.rawBody,
       headers: { ...headers },
     });
-    return result.error === null || result.retry === false;
+    if (result.error === null) return 'delivered';
+    // Cut short by closing: the receiver may or may not have it; it is tried again after a restart.
+    if (controller.signal.aborted) return 'interrupted';
+    return result.retry === false ? 'refused' : 'failed';
   };
 
-  /** Up to 3 attempts, waiting the store's backoff after each failure; then a duplicate if the fault says so. */
+  /** Logs that one attempt ended; a settled webhook is owed no more. */
+  const attempted = (job: Job, number: number, done: boolean): void => {
+    if (done) owed.delete(job.id);
+    options.log?.({ t: 'webhook.attempt', id: job.id, attempt: number, done });
+  };
+
+  /**
+   * Up to 3 attempts in all (a restored webhook has only those it did not use), waiting the store's backoff
+   * after each failure; then a duplicate if the fault says so. Each attempt that ended is logged.
+   */
   const deliver = async (job: Job, firstFault: WebhookFault | null): Promise<void> => {
     const tampered = job.faults.has('tampered_signature');
-    for (let number = 1; number <= MAX_ATTEMPTS && !closed; number += 1) {
+    while (job.attempts < MAX_ATTEMPTS && !closed) {
+      const number = job.attempts + 1;
       const fault = tampered ? 'tampered_signature' : number === 1 ? firstFault : null;
-      const done = await attempt(job, number, fault, job.headers);
-      if (done) {
-        if (job.faults.has('duplicate') && !closed) await attempt(job, number, 'duplicate', job.headers);
-        return;
+      let outcome: Outcome;
+      let settings: WebhookSettings | undefined;
+      inFlight += 1;
+      try {
+        outcome = await attempt(job, number, fault, job.headers);
+        if (outcome === 'interrupted') return;
+        if (outcome === 'gone') return attempted(job, job.attempts, true);
+        job.attempts = number;
+        settings = settingsOf(job.storeId);
+        const done = outcome !== 'failed' || number === MAX_ATTEMPTS || !settings;
+        attempted(job, number, done);
+        if (done) {
+          if (outcome !== 'failed' && job.faults.has('duplicate') && !closed) await attempt(job, number, 'duplicate', job.headers);
+          return;
+        }
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) for (const resolve of landed.splice(0)) resolve();
       }
-      const settings = settingsOf(job.storeId);
-      if (!settings || number === MAX_ATTEMPTS) return;
-      await waits.wait(job.storeId, settings.backoff_ms[number - 1]!);
+      await waits.wait(job.storeId, settings!.backoff_ms[number - 1]!);
     }
   };
 
@@ -224,6 +304,9 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
   };
 
   const enqueue = (job: Job): void => {
+    owed.set(job.id, job);
+    // Closed: kept in the state log for the next start, not sent.
+    if (closed) return;
     const key = `${job.storeId}\u0000${job.subscription.id}\u0000${job.message.key}`;
     let lane = lanes.get(key);
     if (!lane) {
@@ -272,7 +355,7 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
       'X-PD-Api-Key': store.credentials.public_api_key,
       'X-PD-Hmac-Sha256': signature,
     };
-    if (hasListeners) notify({ store: store.id, event: message.event, webhook: message.webhook, body: JSON.parse(rawBody) as unknown, rawBody, headers: { ...common } });
+    if (hasListeners && !closed) notify({ store: store.id, event: message.event, webhook: message.webhook, body: JSON.parse(rawBody) as unknown, rawBody, headers: { ...common } });
     const runtime = runtimeOf(store.id);
     for (const subscription of targets) {
       const faults = drawFaults(runtime, settings);
@@ -285,12 +368,16 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
       };
       // Signed with a key that is not the store's: the header looks right and never verifies.
       if (faults.has('tampered_signature')) headers['X-PD-Hmac-Sha256'] = signWebhookBody(rawBody, `${store.credentials.shared_secret}\u0000tampered`);
-      enqueue({ storeId: store.id, subscription: { id: subscription.id, url: subscription.url }, message: described, rawBody, headers, faults });
+      const job: Job = { id: (seq += 1), attempts: 0, storeId: store.id, subscription: { id: subscription.id, url: subscription.url }, message: described, rawBody, headers, faults };
+      const { attempts: _attempts, ...queued } = pendingOf(job);
+      options.log?.({ t: 'webhook', ...queued });
+      enqueue(job);
     }
   };
 
   const forget = (storeId: string): void => {
     runtimes.delete(storeId);
+    for (const [id, job] of owed) if (job.storeId === storeId) owed.delete(id);
     for (const [key, lane] of lanes) {
       if (!key.startsWith(`${storeId}\u0000`)) continue;
       // The job under way finishes its attempt; the rest are dropped.
@@ -303,7 +390,8 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
 
   return {
     hear(event) {
-      if (closed) return;
+      // Closed, a hub with a state log still logs the webhooks an acknowledged change causes, for the next start.
+      if (closed && !options.log) return;
       if (event.type === 'store.deleted') return forget(event.store);
       if (event.type.startsWith('store.')) return;
       const store = options.store(event.store);
@@ -319,11 +407,36 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
     },
     deliveries: (storeId = DEFAULT_STORE_ID) => runtimes.get(storeId)?.log.entries() ?? [],
     idle: () => (busy === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve))),
+    pending: () => (seq === 0 ? undefined : { seq, pending: [...owed.values()].sort((a, b) => a.id - b.id).map(pendingOf) }),
+    resume(restored) {
+      seq = Math.max(seq, restored.seq);
+      for (const saved of restored.pending) {
+        if (!options.store(saved.store) || saved.attempts >= MAX_ATTEMPTS) continue;
+        const faults = new Set(saved.faults);
+        // Holds come before the first attempt only.
+        if (saved.attempts > 0) for (const hold of ['delay', 'out_of_order'] as const) faults.delete(hold);
+        runtimeOf(saved.store);
+        enqueue({
+          id: saved.id, attempts: saved.attempts, storeId: saved.store, subscription: { ...saved.subscription },
+          message: { event: saved.event, webhook: saved.webhook, at: saved.at, key: saved.key }, rawBody: saved.body, headers: { ...saved.headers }, faults,
+        });
+      }
+    },
     close() {
-      closed = true;
+      stopStarting();
       controller.abort();
-      waits.close();
-      for (const resolve of queued.splice(0)) resolve();
+    },
+    async stop(graceMs) {
+      stopStarting();
+      if (inFlight > 0 && graceMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => landed.push(resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+        ]);
+        clearTimeout(timer);
+      }
+      controller.abort();
     },
   };
 }

@@ -31,8 +31,11 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** `answer` decides each status from the request number (1-based); 200 by default. */
-export async function startReceiver(answer: (n: number, request: Omit<Received, 'status'>) => number = () => 200): Promise<Receiver> {
+/**
+ * `answer` decides each status from the request number (1-based); 200 by default. `port` (default: any free
+ * one) brings a receiver back on the URL of one that was closed, as a receiver that was down comes back up.
+ */
+export async function startReceiver(answer: (n: number, request: Omit<Received, 'status'>) => number = () => 200, port = 0): Promise<Receiver> {
   const received: Received[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
@@ -48,11 +51,11 @@ export async function startReceiver(answer: (n: number, request: Omit<Received, 
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hooks`,
+    url: `http://127.0.0.1:${bound}/hooks`,
     received,
     waitFor: (count) => new Promise((resolve) => {
       if (received.length >= count) return resolve(received);
