@@ -8,5 +8,7 @@ import { fuzzSuite } from './scenario-suite.ts';
 fuzzSuite('ready-to-fulfil', 'the ready-to-fulfil scenario, weighted to fulfilment', {
   scenario: 'ready-to-fulfil',
   mutatedShare: 0.5,
-  weights: { createFulfillment: 30, createRefund: 30, getFulfillmentOrder: 20, listFulfillmentOrders: 20, voidFulfillmentOrder: 10, voidFulfillmentOrderInStore: 4, runExports: 10 },
+  // Stores made and deleted a little more often than by default: among the many control operations, a deletion
+  // must still find a store made earlier in its sequence.
+  weights: { createFulfillment: 30, createRefund: 30, getFulfillmentOrder: 20, listFulfillmentOrders: 20, voidFulfillmentOrder: 10, voidFulfillmentOrderInStore: 4, runExports: 10, createStore: 4, deleteStore: 4 },
 });
