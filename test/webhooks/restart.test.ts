@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/engine/engine.ts';
+import { pendingWebhooks, type StateEntry } from '../../src/engine/state-log.ts';
 import { createSimulator, type RunningSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
@@ -241,5 +243,28 @@ describe('pending webhooks across a restart from the state file', () => {
     await receiver.waitFor(1);
     await settled(second);
     expect(receiver.received.map((r) => r.body.data.id)).toEqual([order.id]);
+  });
+
+  it('logs a webhook after the change that caused it, and a replay of that log gives the same stores and owes the same webhooks', async () => {
+    const entries: StateEntry[] = [];
+    // A receiver that is never reached: attempts stay under way, so the webhook stays owed.
+    const engine = createEngine({ stateLog: { append: async (entry) => void entries.push(structuredClone(entry)) }, webhookTransport: () => new Promise(() => undefined) });
+    const base = engine.checkpoint({ data: false });
+    expect(engine.dispatch('addWebhook', { body: { url: 'http://127.0.0.1:9/x', events: ['pre_order.created'] } }).status).toBe(201);
+    const variant = engine.defaultStore().state.data.waitlists.filter((w) => w.state === 'LIVE').flatMap((w) => w.allocations)[0]!.variant_id;
+    const placed = engine.dispatch('placePreOrder', { body: { email: 'log@example.com', lines: [{ variant_id: variant, quantity: 1 }] } });
+    expect(placed.status).toBe(201);
+    expect(entries.map((e) => (e.t === 'op' ? e.op : e.t))).toEqual(['addWebhook', 'placePreOrder', 'webhook']);
+    const owed = pendingWebhooks(base, entries);
+    expect(owed.pending.map((w) => [w.event, JSON.parse(w.body).data.id, w.attempts])).toEqual([['pre_order.created', (placed.body as any).data.id, 0]]);
+
+    const replayed = createEngine({ restore: { base, operations: entries }, webhookTransport: () => new Promise(() => undefined) });
+    try {
+      expect(replayed.checkpoint().stores).toEqual(engine.checkpoint().stores);
+      expect(replayed.checkpoint().webhooks).toEqual(engine.checkpoint().webhooks);
+    } finally {
+      engine.close();
+      replayed.close();
+    }
   });
 });
