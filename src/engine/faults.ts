@@ -2,6 +2,7 @@ import { invalid, notFound } from '../domain/errors.ts';
 import type { components } from '../../generated/simulator.ts';
 import { errorEnvelope, type Answer } from './answer.ts';
 import type { FaultKind } from './journal.ts';
+import { seededRandom } from './random.ts';
 
 /** A fault rule as written in every form: the programmatic API, `POST /__sim/faults`, `--faults` (schema FaultInput). */
 export type FaultInput = components['schemas']['FaultInput'];
@@ -31,18 +32,6 @@ export interface FaultSet {
   clear(): number;
   /** The fault that fires on this request, if any; counts it. */
   decide(operationId: string, method: string, path: string): FaultEffect | undefined;
-}
-
-/** mulberry32: small, fast and seedable, so `probability` replays from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** A literal request path, or a template whose `{name}` segments match any one segment. */

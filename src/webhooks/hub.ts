@@ -5,7 +5,7 @@ import type { PendingWebhook, PendingWebhooks, StateWebhookRecord } from '../eng
 import type { Store } from '../engine/store.ts';
 import { createDeliveryLog, type DeliveryLog, type WebhookDelivery, type WebhookFault } from './delivery-log.ts';
 import { createTriggerReader, type WebhookKind, type WebhookMessage } from './messages.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom } from '../engine/random.ts';
 import { MAX_ATTEMPTS, readWebhookState } from './settings.ts';
 import { signWebhookBody } from './signature.ts';
 import type { WebhookTransport } from './transport.ts';

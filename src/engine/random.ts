@@ -1,4 +1,4 @@
-/** mulberry32: small, fast and seedable, so receiver faults replay from their seed (as the API's fault rules do). */
+/** mulberry32: small, fast and seedable, so a draw replays from its seed (fault rules, receiver faults). */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -6,6 +6,6 @@ export function seededRandom(seed: number): () => number {
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
