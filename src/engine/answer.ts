@@ -9,6 +9,11 @@ export interface Answer {
   delivery?: { latencyMs: number; lose?: 'reset' | 'malformed' | 'timeout' };
   /** Settles once the change this answer acknowledges is in the state log; an adapter answers only then. */
   durable?: Promise<void>;
+  /**
+   * A body too large to make in one go (a snapshot export, for an adapter that asked with `streamable`): its
+   * JSON text in pieces, and the store that must not change until the last piece is written.
+   */
+  stream?: { store: string; pieces: () => Iterable<string> };
 }
 
 const STATUS: Record<ErrorKind, number> = {

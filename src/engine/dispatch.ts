@@ -40,6 +40,8 @@ export interface EngineRequest extends RequestCommon {
   body?: unknown;
   /** Why the body could not be read; refused only after the credentials are checked, as before any body is. */
   bodyError?: DomainError;
+  /** The adapter can write a body in pieces (see Answer.stream): a snapshot export then comes as its text. */
+  streamable?: boolean;
 }
 
 type ParametersOf<Op, In extends string> = Op extends { parameters: { [K in In]?: infer P } } ? ([P] extends [never | undefined] ? never : NonNullable<P>) : never;

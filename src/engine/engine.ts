@@ -18,6 +18,7 @@ import type { Scenario } from './scenario.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
 import { changesState, pendingWebhooks, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
+import { snapshotAnswerPieces } from './snapshot-text.ts';
 import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
 import { createWebhookHub, type Webhooks } from '../webhooks/hub.ts';
 import { noTransport, type WebhookTransport } from '../webhooks/transport.ts';
@@ -87,6 +88,11 @@ export interface Engine {
   subscribe(listener: EngineListener): () => void;
   /** Every request and its answer, newest last, bounded (see `journalSize`). */
   readonly journal: Pick<Journal, 'capacity' | 'entries' | 'clear'>;
+  /**
+   * The ID of the store a request would act on, or undefined when it names none that exists (it will be
+   * refused); changes nothing. An adapter uses it to keep a store's requests in order around long work.
+   */
+  storeOf(operationId: string, request?: EngineRequest): string | undefined;
   /** Journals a request no operation answers (the HTTP adapter's unknown paths). */
   recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
   /**
@@ -140,6 +146,8 @@ function checkNewStore(input: NewStore): Partial<Credentials> {
 
 /** Reading or clearing the journal is not worth journaling: it would only crowd out the requests under test. */
 const JOURNAL_OPERATIONS = new Set(['getJournal', 'getJournalInStore', 'clearJournal', 'clearJournalInStore']);
+
+const SNAPSHOT_EXPORTS = new Set(['exportSnapshot', 'exportSnapshotInStore']);
 
 /** Snapshots can be 150 MB: the journal notes the call, not the body. */
 const SNAPSHOTS = new Set(['exportSnapshot', 'exportSnapshotInStore', 'importSnapshot', 'importSnapshotInStore']);
@@ -293,6 +301,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       route.validator.check({ query, path, body });
       // A snapshot's import checks its own nesting, as part of the snapshot (INVALID_SNAPSHOT).
       if (!SNAPSHOTS.has(operationId)) checkDepth(body);
+      if (request.streamable && SNAPSHOT_EXPORTS.has(operationId)) {
+        // The same answer as the handler's, as text made piece by piece from the live state (no clone).
+        return { status: 200, headers: {}, body: null, stream: { store: store.id, pieces: () => snapshotAnswerPieces(store) } };
+      }
       executing = true;
       let result: ReturnType<Route['handler']>;
       try {
@@ -460,6 +472,15 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // body is copied: the store must not share objects (an address, a list) the caller may change later.
     dispatch: (operationId, request) => dispatchRaw(operationId, { ...request, body: structuredClone(request?.body) } as EngineRequest) as never,
     dispatchRaw,
+    storeOf(operationId, request = {}) {
+      const route = routeTable().get(operationId);
+      if (!route) return undefined;
+      try {
+        return storeFor(route, { ...request, headers: lowerCaseHeaders(request.headers) }, stores, engine.defaultStore).id;
+      } catch {
+        return undefined;
+      }
+    },
     journal,
     recordUnrouted,
     subscribe(listener) {

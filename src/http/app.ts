@@ -108,6 +108,39 @@ function writeLater(res: Response, answer: Answer): void {
   }
 }
 
+/**
+ * Writes a body made in pieces (a snapshot export), a few milliseconds of pieces per turn of the event loop
+ * and no faster than the client reads, so other stores are answered in between. The store stays held (its
+ * requests wait) until the last piece is out or the client goes away.
+ */
+function writeInPieces(res: Response, answer: Answer, release: () => void): void {
+  const pieces = answer.stream!.pieces()[Symbol.iterator]();
+  res.once('close', release);
+  res.status(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
+  res.type('application/json');
+  const pump = (): void => {
+    try {
+      const until = performance.now() + 5;
+      for (;;) {
+        if (res.destroyed) return release();
+        const next = pieces.next();
+        if (next.done) {
+          res.end();
+          return release();
+        }
+        if (!res.write(next.value)) return void res.once('drain', pump);
+        if (performance.now() >= until) return void setImmediate(pump);
+      }
+    } catch (error) {
+      release();
+      console.error(error);
+      res.destroy();
+    }
+  };
+  pump();
+}
+
 const decodable = (path: string): boolean => {
   try {
     decodeURIComponent(path);
@@ -265,26 +298,30 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
         writeAnswer(res, refusal(locked));
         return;
       }
-      readBody(route, req, res).then((bodyError) => work.push(() => {
-        try {
-          const request: EngineRequest = {
-            method: req.method,
-            target: req.path,
-            query: req.query as Record<string, unknown>,
-            path: req.params as Record<string, string>,
-            headers: req.headers,
-            body: req.body,
-            bodyError,
-            url: absoluteUrl(req),
-          };
-          const answer = engine.dispatchRaw(operationId, request);
-          // A change is acknowledged only once the state log has it.
-          if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
-          else writeAnswer(res, answer);
-        } catch (error) {
-          next(error);
-        }
-      })).catch(next);
+      readBody(route, req, res).then((bodyError) => {
+        const request: EngineRequest = {
+          method: req.method,
+          target: req.path,
+          query: req.query as Record<string, unknown>,
+          path: req.params as Record<string, string>,
+          headers: req.headers,
+          body: req.body,
+          bodyError,
+          url: absoluteUrl(req),
+          streamable: true,
+        };
+        work.push(() => {
+          try {
+            const answer = engine.dispatchRaw(operationId, request);
+            // A change is acknowledged only once the state log has it.
+            if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
+            else if (answer.stream) writeInPieces(res, answer, work.hold(answer.stream.store));
+            else writeAnswer(res, answer);
+          } catch (error) {
+            next(error);
+          }
+        }, engine.storeOf(operationId, request));
+      }).catch(next);
     });
   }
 

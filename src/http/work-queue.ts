@@ -1,8 +1,18 @@
 import { AsyncResource } from 'node:async_hooks';
 
 export interface WorkQueue {
-  /** Runs `job` soon, after the jobs queued before it, in the asynchronous context it was queued from. */
-  push(job: () => void): void;
+  /**
+   * Runs `job` soon, after the jobs queued before it, in the asynchronous context it was queued from. A job
+   * naming a store waits while that store is held.
+   */
+  push(job: () => void, store?: string): void;
+  /** Holds a store: its jobs wait (in order) until the returned release is called; other stores' jobs run on. */
+  hold(store: string): () => void;
+}
+
+interface Job {
+  run: () => void;
+  store: string | undefined;
 }
 
 /**
@@ -12,9 +22,16 @@ export interface WorkQueue {
  * connection waits behind the requests queued before it, not behind whole turns of them.
  */
 export function createWorkQueue(sliceMs = 5): WorkQueue {
-  let jobs: (() => void)[] = [];
+  let jobs: Job[] = [];
   let head = 0;
   let scheduled = false;
+  /** Jobs of held stores, by store, in arrival order. */
+  const parked = new Map<string, Job[]>();
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(run);
+  };
   const run = (): void => {
     scheduled = false;
     const until = performance.now() + sliceMs;
@@ -22,24 +39,39 @@ export function createWorkQueue(sliceMs = 5): WorkQueue {
       const job = jobs[head]!;
       jobs[head] = undefined as never;
       head += 1;
-      job();
+      const waiting = job.store === undefined ? undefined : parked.get(job.store);
+      if (waiting) {
+        waiting.push(job);
+        continue;
+      }
+      job.run();
       if (performance.now() >= until) break;
     }
     if (head >= jobs.length) {
       jobs = [];
       head = 0;
     } else {
-      scheduled = true;
-      setImmediate(run);
+      schedule();
     }
   };
   return {
-    push(job) {
+    push(job, store) {
       // Bound to its own context: the process guard must know which request a job that throws belongs to.
-      jobs.push(AsyncResource.bind(job));
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(run);
+      jobs.push({ run: AsyncResource.bind(job), store });
+      schedule();
+    },
+    hold(store) {
+      if (!parked.has(store)) parked.set(store, []);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const waiting = parked.get(store) ?? [];
+        parked.delete(store);
+        // Back in the queue in their order; they were queued before anything that came in since.
+        jobs.splice(head, 0, ...waiting);
+        if (jobs.length > head) schedule();
+      };
     },
   };
 }
