@@ -92,6 +92,8 @@ interface RouteResult {
   samples: Partial<Record<TargetKey, Sample[]>>;
   /** Status of one request before the runs, per target. */
   first: Partial<Record<TargetKey, number>>;
+  /** Size of Prism's answer: an example from the spec, not the simulator's data. */
+  prismBytes?: number;
 }
 const results: RouteResult[] = [];
 let failures = 0;
@@ -107,7 +109,9 @@ for (const route of selected) {
   const keys = (Object.keys(servers) as TargetKey[]).sort((a, b) => Object.keys(NAMES).indexOf(a) - Object.keys(NAMES).indexOf(b));
   const result: RouteResult = { route, bytes: Buffer.from(answer.body, 'base64').length, samples: {}, first: {} };
   for (const key of keys) {
-    result.first[key] = (await once(servers[key]!.url, route)).status;
+    const first = await once(servers[key]!.url, route);
+    result.first[key] = first.status;
+    if (key === 'prism') result.prismBytes = first.body.length;
     if (WARMUP > 0) await load(servers[key]!.url, route, WARMUP);
   }
   for (let round = 0; round < RUNS; round += 1) {
@@ -166,6 +170,7 @@ const statusNote = (r: RouteResult): string => {
     const codes = new Set(samples.flatMap((s) => Object.keys(s.statuses)));
     if ([...codes].some((c) => !c.startsWith('2'))) notes.push(`${NAMES[key]} answered ${[...codes].sort().join('/')}`);
   }
+  if (r.prismBytes !== undefined) notes.push(`Prism's answer ${fmt(r.prismBytes)} bytes`);
   return notes.join('; ');
 };
 const col = (r: RouteResult, key: TargetKey) => (r.samples[key] ? fmt(rpsOf(r, key)!) : '–');
