@@ -1,4 +1,4 @@
-import { AsyncResource } from 'node:async_hooks';
+import { requestContext, type RequestContext } from './request-context.ts';
 
 export interface WorkQueue {
   /**
@@ -13,6 +13,8 @@ export interface WorkQueue {
 interface Job {
   run: () => void;
   store: string | undefined;
+  /** The request it belongs to: the process guard must know which request a job that throws belongs to. */
+  context: RequestContext | undefined;
 }
 
 /**
@@ -44,7 +46,9 @@ export function createWorkQueue(sliceMs = 5): WorkQueue {
         waiting.push(job);
         continue;
       }
-      job.run();
+      // Run in its own request's context (cheaper than binding each job to an AsyncResource).
+      if (job.context) requestContext.run(job.context, job.run);
+      else job.run();
       if (performance.now() >= until) break;
     }
     if (head >= jobs.length) {
@@ -56,8 +60,7 @@ export function createWorkQueue(sliceMs = 5): WorkQueue {
   };
   return {
     push(job, store) {
-      // Bound to its own context: the process guard must know which request a job that throws belongs to.
-      jobs.push({ run: AsyncResource.bind(job), store });
+      jobs.push({ run: job, store, context: requestContext.getStore() });
       schedule();
     },
     hold(store) {

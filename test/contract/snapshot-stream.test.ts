@@ -40,9 +40,13 @@ describe('a snapshot export over HTTP', () => {
     });
     const [text, otherStatus, placed] = await Promise.all([exported, other, write]);
     expect(otherStatus).toBe(200);
-    expect(order).toEqual(['other store', 'export', 'write to the exported store']);
+    // The other store was answered long before the seconds of export were out.
+    expect(order[0]).toBe('other store');
     const snapshot = JSON.parse(text).data;
     expect(snapshot.stores[big.id].pre_orders).toHaveLength(100_000);
     expect(text).not.toContain(placed.data.id);
+    // One moment: a write landing between pieces would leave the waitlists, the pre-orders and the unit history
+    // (written in that order) disagreeing, and the import checks refuse such a snapshot.
+    expect((await h().request('PUT', `/__sim/stores/${big.id}/snapshot`, { raw: JSON.stringify(snapshot), headers: { 'content-type': 'application/json' } })).status).toBe(200);
   }, 60_000);
 });
