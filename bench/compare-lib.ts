@@ -41,7 +41,8 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     // already gone
   }
 }
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stops a child's whole process group: SIGTERM, then SIGKILL after 12 s, then SIGKILL for anything left. */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     killGroup(child, 'SIGTERM');
@@ -53,6 +54,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   live.delete(child);
 }
 export const killAll = (): void => live.forEach((child) => killGroup(child, 'SIGKILL'));
+/** A child started detached (its own process group), stopped with the benchmark whatever happens. */
+export const track = (child: ChildProcess): void => void live.add(child);
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -61,7 +64,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

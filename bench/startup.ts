@@ -11,11 +11,11 @@
  *
  * Needs a built dist/ (built here when stale, before any timing) and Linux's /proc.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createSimulator } from '../src/index.ts';
+import { freePort, median, sleep, stopChild, track } from './compare-lib.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 5);
@@ -23,52 +23,6 @@ const LISTEN_RUNS = 20;
 const IDLE_MS = 2_000;
 const READY_TIMEOUT_MS = 60_000;
 const PUBLIC_API_KEY = '4b1d3f0e-8c2a-4f6b-9e7d-5a0c1b2d3e4f';
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Every child leads its own process group (detached), so npm's sh and node go down with it.
-const live = new Set<ChildProcess>();
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  killGroup(child, 'SIGKILL'); // anything of the group that outlived its leader
-  live.delete(child);
-}
-process.on('exit', () => live.forEach((child) => killGroup(child, 'SIGKILL')));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    live.forEach((child) => killGroup(child, 'SIGKILL'));
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Children of each process, from /proc/<pid>/stat. */
 function childrenOf(): Map<number, number[]> {
@@ -143,7 +97,7 @@ async function startOnce(target: Target): Promise<{ ms: number; rss: number }> {
   const [command, args] = target.command(port);
   const started = performance.now();
   const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  track(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -168,7 +122,7 @@ async function startOnce(target: Target): Promise<{ ms: number; rss: number }> {
     if (pid === undefined) throw new Error(`${target.name}: no process with "${target.marker}" in its command line`);
     return { ms, rss: rssMiB(pid) };
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 
