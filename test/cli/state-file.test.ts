@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulator } from '../../src/http/app.ts';
 import { stopChild } from '../support/processes.ts';
+import { serveCli, type Served } from '../support/serve.ts';
 import { credentials } from '../support/simulator.ts';
 
 const BIN = new URL('../../bin/purple-dot-sim.js', import.meta.url).pathname;
@@ -23,26 +24,8 @@ const folder = (): string => {
   return made;
 };
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  banner: string;
-  stderr: () => string;
-}
-
 /** Starts `serve` on a free port with these options and waits for its banner. */
-async function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  let banner = '';
-  for await (const chunk of child.stdout!) {
-    banner += chunk;
-    if (banner.includes('control API')) return { child, url: /listening on (http:\/\/\S+)/.exec(banner)![1]!, banner, stderr: () => stderr };
-  }
-  throw new Error(`serve exited without a banner: ${banner}\n${stderr}`);
-}
+const serve = (args: string[]): Promise<Served> => serveCli(args, children);
 
 async function exitOf(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

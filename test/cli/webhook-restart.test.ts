@@ -2,7 +2,7 @@
  * `serve --state-file` keeps the webhooks it owes: killed (SIGKILL) or stopped (SIGTERM) while a receiver is
  * down, the next `serve` on the same file delivers them, once, byte for byte, still signed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/webhooks/signature.ts';
 import { stopChild } from '../support/processes.ts';
+import { serveCli, type Served } from '../support/serve.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
 import { startReceiver, type Receiver } from '../webhooks/receiver.ts';
 
-const BIN = new URL('../../bin/purple-dot-sim.js', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 const cleanup: (() => unknown)[] = [];
 
@@ -24,25 +24,8 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  banner: string;
-}
-
-/** Starts `serve` on a free port and waits for its banner. */
-async function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  let banner = '';
-  for await (const chunk of child.stdout!) {
-    banner += chunk;
-    if (banner.includes('control API')) return { child, url: /listening on (http:\/\/\S+)/.exec(banner)![1]!, banner };
-  }
-  throw new Error(`serve exited without a banner: ${banner}\n${stderr}`);
-}
+/** Starts `serve` on a free port with these options and waits for its banner. */
+const serve = (args: string[]): Promise<Served> => serveCli(args, children);
 
 async function call(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
   const res = await fetch(`${url}${path}`, {
