@@ -487,6 +487,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sim/journal/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * New journal entries of the default store, as server-sent events
+         * @description The store's journal as it grows, for a live view such as the dashboard (simulator design). With
+         *     `Accept: text/event-stream` the answer is a stream of server-sent events that stays open: first the
+         *     entries already kept whose `seq` is above `after` (at most `limit`, the newest), then each new entry as
+         *     it is journaled, one event each (`id:` the entry's `seq`, `event: entry`, `data:` the `JournalEntry` as
+         *     one line of JSON), and a comment line (`: keep-alive`) every 15 seconds. It ends when the client goes
+         *     away or the simulator closes. A client that reconnects passes the last `seq` it saw as `after`, so it
+         *     misses nothing the journal still keeps. Any other `Accept` gets the same first entries as JSON and no
+         *     stream. Like `getJournal` it is not journaled itself. It carries no CORS grant and needs the control token
+         *     like every control operation, so a browser client sends it with `fetch` (an `EventSource` cannot send
+         *     `Authorization`).
+         */
+        get: operations["streamJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The products of the default store, with their pre-order state
+         * @description Every product of the store in catalogue order, with each variant's SKU, own platform stock and
+         *     pre-order state, and the product's state (simulator design: the Purple Dot API reads a product's
+         *     state by handle, one at a time, and has no list of products; the dashboard and tests want the whole
+         *     catalogue). The states follow the rules of `getProductPreorderState` and `getVariantPreorderState` in
+         *     the Purple Dot contract; `waitlist_id` is the open waitlist that decides them, or null.
+         */
+        get: operations["listProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The refunds of the default store
+         * @description Every refund the store accepted (`POST /admin/api/v1/refund`), oldest first (simulator design: the
+         *     Purple Dot API has no list of refunds; a pre-order shows only its `total_refunded`).
+         */
+        get: operations["listRefunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sim/faults": {
         parameters: {
             query?: never;
@@ -1041,6 +1115,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/__sim/stores/{storeId}/journal/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * New journal entries of one store, as server-sent events
+         * @description `streamJournal` (`GET /__sim/journal/stream`) in the store `storeId`: only the requests that named this
+         *     store (on the default store, also those that named no store).
+         */
+        get: operations["streamJournalInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The products of one store, with their pre-order state
+         * @description Every product of the store in catalogue order, with each variant's SKU, own platform stock and
+         *     pre-order state, and the product's state (simulator design: the Purple Dot API reads a product's
+         *     state by handle, one at a time, and has no list of products; the dashboard and tests want the whole
+         *     catalogue). The states follow the rules of `getProductPreorderState` and `getVariantPreorderState` in
+         *     the Purple Dot contract; `waitlist_id` is the open waitlist that decides them, or null.
+         */
+        get: operations["listProductsInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/__sim/stores/{storeId}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The refunds of one store
+         * @description Every refund the store accepted (`POST /admin/api/v1/refund`), oldest first (simulator design: the
+         *     Purple Dot API has no list of refunds; a pre-order shows only its `total_refunded`).
+         */
+        get: operations["listRefundsInStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/__sim/stores/{storeId}/faults": {
         parameters: {
             query?: never;
@@ -1222,6 +1362,39 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A product as the dashboard lists it (simulator design). */
+        ProductView: {
+            id: string;
+            handle: string;
+            title: string;
+            state: components["schemas"]["PreorderStateName"];
+            /** @description The open waitlist that decides the state, or null. */
+            waitlist_id: string | null;
+            variants: {
+                id: string;
+                sku: string;
+                title: string;
+                /** @description The merchant's own platform stock. */
+                available_in_stock: number;
+                state: components["schemas"]["PreorderStateName"];
+            }[];
+        };
+        /**
+         * @description A pre-order state, as `getProductPreorderState` and `getVariantPreorderState` answer it.
+         * @enum {string}
+         */
+        PreorderStateName: "NO_OPEN_WAITLISTS" | "AVAILABLE_IN_STOCK" | "ON_PREORDER" | "SOLD_OUT";
+        /** @description A refund as the store keeps it (simulator design). */
+        RefundView: {
+            /** @description The refund's idempotency key, as the merchant sent it. */
+            id: string;
+            /** @description The exported order's id. */
+            order: string;
+            amount: components["schemas"]["Money"];
+            currency: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         ScenarioSummary: {
             name: string;
             summary: string;
@@ -3044,6 +3217,8 @@ export interface components {
         JournalStatus: number;
         /** @description Only entries whose request met the spec (`true`) or broke it (`false`); see `JournalEntry.conformed`. */
         JournalConformed: boolean;
+        /** @description Only entries whose `seq` is above this one (simulator design); 0, the default, for every entry kept. */
+        JournalAfter: number;
         /** @description At most this many entries, the newest that pass the filters, returned oldest first (simulator design). */
         JournalLimit: number;
     };
@@ -3619,6 +3794,85 @@ export interface operations {
             200: components["responses"]["JournalCleared"];
             401: components["responses"]["ControlUnauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    streamJournal: {
+        parameters: {
+            query?: {
+                /** @description Only entries whose `seq` is above this one (simulator design); 0, the default, for every entry kept. */
+                after?: components["parameters"]["JournalAfter"];
+                /** @description At most this many entries, the newest that pass the filters, returned oldest first (simulator design). */
+                limit?: components["parameters"]["JournalLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries after `after`, then (as an event stream) each new one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["JournalEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    listProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The products. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["ProductView"][];
+                    };
+                };
+            };
+            401: components["responses"]["ControlUnauthorized"];
+        };
+    };
+    listRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["RefundView"][];
+                    };
+                };
+            };
+            401: components["responses"]["ControlUnauthorized"];
         };
     };
     listFaults: {
@@ -4363,6 +4617,97 @@ export interface operations {
             401: components["responses"]["ControlUnauthorized"];
             404: components["responses"]["UnknownStore"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    streamJournalInStore: {
+        parameters: {
+            query?: {
+                /** @description Only entries whose `seq` is above this one (simulator design); 0, the default, for every entry kept. */
+                after?: components["parameters"]["JournalAfter"];
+                /** @description At most this many entries, the newest that pass the filters, returned oldest first (simulator design). */
+                limit?: components["parameters"]["JournalLimit"];
+            };
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries after `after`, then (as an event stream) each new one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["JournalEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    listProductsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The products. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["ProductView"][];
+                    };
+                };
+            };
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
+        };
+    };
+    listRefundsInStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The store's id, as `listStores` shows it; `default` is the default store. */
+                storeId: components["parameters"]["StoreId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refunds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        meta: components["schemas"]["SuccessMeta"];
+                        data: components["schemas"]["RefundView"][];
+                    };
+                };
+            };
+            401: components["responses"]["ControlUnauthorized"];
+            404: components["responses"]["UnknownStore"];
         };
     };
     listFaultsInStore: {

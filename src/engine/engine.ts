@@ -88,6 +88,8 @@ export interface Engine {
   subscribe(listener: EngineListener): () => void;
   /** Every request and its answer, newest last, bounded (see `journalSize`). */
   readonly journal: Pick<Journal, 'capacity' | 'entries' | 'clear'>;
+  /** Hears each journal entry as it is kept (the dashboard's live journal); returns the unsubscribe function. */
+  watchJournal(listener: (entry: JournalEntry) => void): () => void;
   /**
    * The ID of the store a request would act on, or undefined when it names none that exists (it will be
    * refused); changes nothing. An adapter uses it to keep a store's requests in order around long work.
@@ -145,7 +147,13 @@ function checkNewStore(input: NewStore): Partial<Credentials> {
 }
 
 /** Reading or clearing the journal is not worth journaling: it would only crowd out the requests under test. */
-const JOURNAL_OPERATIONS = new Set(['getJournal', 'getJournalInStore', 'clearJournal', 'clearJournalInStore']);
+const JOURNAL_OPERATIONS = new Set(['getJournal', 'getJournalInStore', 'clearJournal', 'clearJournalInStore', 'streamJournal', 'streamJournalInStore']);
+
+/**
+ * A GET the dashboard sends to look at a store (`X-Purple-Dot-Sim-Dashboard: 1`): not journaled, counted or faulted,
+ * so the page's refreshes neither crowd the journal nor fail under the fault profiles it switches on (spec: info).
+ */
+const isDashboardLook = (method: string, headers: Record<string, string | undefined>): boolean => method === 'GET' && headers['x-purple-dot-sim-dashboard'] === '1';
 
 const SNAPSHOT_EXPORTS = new Set(['exportSnapshot', 'exportSnapshotInStore']);
 
@@ -171,8 +179,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const onRequest = options.onRequest;
   /** Whether anyone reads what requests were: the journal, or a listener such as the request log. */
   const observed = journal.capacity > 0 || onRequest !== undefined;
+  const journalWatchers = new Set<(entry: JournalEntry) => void>();
   const observe = (entry: Omit<JournalEntry, 'seq'>): void => {
     const recorded = journal.record(entry);
+    if (journal.capacity > 0) {
+      for (const watcher of journalWatchers) {
+        try {
+          watcher(recorded);
+        } catch (error) {
+          report(error);
+        }
+      }
+    }
     if (!onRequest) return;
     try {
       onRequest(recorded);
@@ -374,10 +392,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     let effect: FaultEffect | undefined;
     let answer: Answer;
     let executed = false;
+    const look = isDashboardLook(method, received.headers);
     try {
       store = storeFor(route, received, stores, engine.defaultStore);
       // Only the Purple Dot API is faulted: the control API is how a test steers, and must always answer.
-      effect = vendor ? store.faults.decide(operationId, method, target) : undefined;
+      effect = vendor && !look ? store.faults.decide(operationId, method, target) : undefined;
       if (effect?.status !== undefined) {
         answer = faultAnswer(effect);
       } else {
@@ -393,7 +412,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // with a manual clock too.
     if (store) answer = { ...answer, headers: { ...answer.headers, Date: store.clock.now().toUTCString() } };
     const succeeded = answer.status < 400 && effect?.status === undefined;
-    if (vendor || observed) {
+    if ((vendor || observed) && !look) {
       const problems = succeeded ? [] : requestProblems(route, received);
       // Requests that named no store count for the default store, where an integrator looks first.
       if (vendor) {
@@ -482,6 +501,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       }
     },
     journal,
+    watchJournal(listener) {
+      journalWatchers.add(listener);
+      return () => journalWatchers.delete(listener);
+    },
     recordUnrouted,
     subscribe(listener) {
       listeners.add(listener);

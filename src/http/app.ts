@@ -14,6 +14,7 @@ import type { Webhooks } from '../webhooks/hub.ts';
 import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
+import { mountDashboard } from '../ui/routes.ts';
 
 export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'restore'>, ControlPlaneOptions {
   /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
@@ -289,6 +290,8 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
     if (PUBLIC_PATHS.test(req.path)) res.set(preflight(allowed));
     res.end();
   });
+  // The dashboard's page and its live journal, ahead of the spec's routes (src/ui/).
+  mountDashboard(app, engine, options);
   for (const route of routes) {
     const expressPath = route.operation.path.replace(/\{([^}]+)\}/g, ':$1');
     const operationId = route.operation.operation.operationId as OperationId;

@@ -3,17 +3,19 @@ import type { operations } from '../../../generated/simulator.ts';
 import { packageFileUrl } from '../../package-files.ts';
 import { DEFAULT_STORE_ID } from '../defaults.ts';
 import { FAULT_PROFILES } from '../faults.ts';
-import { setOwnStock } from '../../domain/catalogue.ts';
+import { setOwnStock, variantsOf } from '../../domain/catalogue.ts';
+import { productState, variantState } from '../../domain/preorder-state.ts';
+import type { StoreState } from '../../domain/store.ts';
 import { runPendingExports } from '../../domain/exports.ts';
 import { voidFulfillmentOrder } from '../../domain/fulfillment.ts';
 import { changeWaitlist } from '../../domain/lifecycle.ts';
-import { parseCents } from '../../domain/money.ts';
+import { formatCents, parseCents } from '../../domain/money.ts';
 import { cancelPreOrder, placePreOrder } from '../../domain/pre-orders.ts';
 import { updateSettings } from '../../domain/settings.ts';
 import { createWaitlist } from '../../domain/waitlists.ts';
 import { readWebhookState } from '../../webhooks/settings.ts';
 import { addSubscription, removeSubscription, setSettings } from '../../webhooks/subscriptions.ts';
-import type { BodyOf, Handler, Handlers, PathOf, QueryOf, Success } from '../handler.ts';
+import type { BodyOf, EngineContext, Handler, Handlers, PathOf, QueryOf, Success } from '../handler.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
 import type { HostedStore } from '../store.ts';
 
@@ -44,6 +46,22 @@ function status(store: HostedStore) {
   return { status: 200 as const, data: { store: id, ...rest } };
 }
 
+/** The catalogue with its pre-order states, by the same rules as the public API's per-handle and per-variant reads. */
+const presentProducts = (state: StoreState) => state.data.products.map((product) => {
+  const decided = productState(state, product);
+  return {
+    id: product.id, handle: product.handle, title: product.title, state: decided.state, waitlist_id: decided.waitlist?.id ?? null,
+    variants: variantsOf(state, product).map((v) => ({ id: v.id, sku: v.sku, title: v.title, available_in_stock: v.own_stock, state: variantState(state, v).state })),
+  };
+});
+
+const presentRefunds = (state: StoreState) =>
+  state.data.refunds.map((r) => ({ id: r.id, order: r.order, amount: formatCents(r.amount_cents), currency: r.currency, created_at: r.created_at }));
+
+/** The journal entries of a store after `after`, the newest `limit`: the opening of a journal stream. */
+const journalAfter = (engine: EngineContext, store: HostedStore, after = 0, limit = 100) =>
+  engine.journal.entries().filter((entry) => entry.seq > after && ownsEntry(store, entry.store)).slice(-limit);
+
 type StoreOperations = Omit<operations, `${string}InStore`>;
 
 /** The control operations of one store; the same handlers answer under `/__sim/…` and `/__sim/stores/{storeId}/…`. */
@@ -71,6 +89,10 @@ const storeHandlers: Handlers<StoreOperations> = {
     const entries = engine.journal.entries(filter).filter((entry) => ownsEntry(store, entry.store));
     return { status: 200, data: entries.slice(-limit) };
   },
+  // Over HTTP with `Accept: text/event-stream` the adapter streams (src/ui/journal-stream.ts); this is the opening.
+  streamJournal: ({ engine, store, query }) => ({ status: 200, data: journalAfter(engine, store, query.after, query.limit) }),
+  listProducts: ({ state }) => ({ status: 200, data: presentProducts(state) }),
+  listRefunds: ({ state }) => ({ status: 200, data: presentRefunds(state) }),
   clearJournal: ({ engine, store }) => {
     let cleared = engine.journal.clear(store.id);
     if (store.id === DEFAULT_STORE_ID) cleared += engine.journal.clear(null);
@@ -207,5 +229,8 @@ export const controlHandlers: Handlers<operations> = {
   setWebhookSettingsInStore: inStore<Ops['setWebhookSettings'], Ops['setWebhookSettingsInStore']>(storeHandlers.setWebhookSettings, true),
   getSettingsInStore: inStore<Ops['getSettings'], Ops['getSettingsInStore']>(storeHandlers.getSettings, true),
   updateSettingsInStore: inStore<Ops['updateSettings'], Ops['updateSettingsInStore']>(storeHandlers.updateSettings, true),
+  streamJournalInStore: inStore<Ops['streamJournal'], Ops['streamJournalInStore']>(storeHandlers.streamJournal, true),
+  listProductsInStore: inStore<Ops['listProducts'], Ops['listProductsInStore']>(storeHandlers.listProducts, true),
+  listRefundsInStore: inStore<Ops['listRefunds'], Ops['listRefundsInStore']>(storeHandlers.listRefunds, true),
   listTrackedEventsInStore: inStore<Ops['listTrackedEvents'], Ops['listTrackedEventsInStore']>(storeHandlers.listTrackedEvents, true),
 };
