@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageFileUrl } from '../package-files.ts';
 
@@ -26,10 +26,10 @@ export function dashboardAssets(): ReadonlyMap<string, Asset> {
   if (loaded) return loaded;
   const assets = new Map<string, Asset>();
   try {
-    const dir = fileURLToPath(packageFileUrl('dist/ui/index.html')).replace(/index\.html$/, '');
-    for (const name of readdirSync(dir)) {
+    const dir = fileURLToPath(new URL('./', packageFileUrl('dist/ui/index.html')));
+    for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
       const type = TYPES[extname(name)];
-      if (type) assets.set(name, { type, body: readFileSync(dir + name) });
+      if (type) assets.set(name.split(sep).join('/'), { type, body: readFileSync(join(dir, name)) });
     }
   } catch {
     // Not built: the dashboard answers that it is missing, the rest of the simulator is unaffected.

@@ -21,7 +21,9 @@ const PAGE_HEADERS = {
 };
 
 function serveAsset(req: Request, res: Response): void {
-  const name = typeof req.params.asset === 'string' ? req.params.asset : 'index.html';
+  // Express 5 gives a wildcard's segments as an array; none for the page itself.
+  const segments: unknown = (req.params as Record<string, unknown>).asset;
+  const name = Array.isArray(segments) && segments.length > 0 ? segments.join('/') : 'index.html';
   const asset = dashboardAssets().get(name);
   if (!asset) {
     const built = dashboardAssets().size > 0;
@@ -43,5 +45,5 @@ export function mountDashboard(app: Express, engine: Engine, options: ControlPla
   app.get('/__sim/stores/:storeId/journal/stream', stream);
   app.get('/__sim/ui', (req, res) => res.redirect(308, `${req.originalUrl.split('?')[0]}/`));
   app.get(DASHBOARD_PATH, serveAsset);
-  app.get(`${DASHBOARD_PATH}:asset`, serveAsset);
+  app.get(`${DASHBOARD_PATH}*asset`, serveAsset);
 }
