@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Where Debian's `chromium` package (or PUPPETEER/CHROMIUM_PATH) puts the browser. */
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -15,4 +15,17 @@ export const browserTestsRun = process.env.CI !== undefined || chromiumPath !== 
 export async function launchChromium(): Promise<Browser> {
   if (!chromiumPath) throw new Error('Chromium is not installed: apt-get install chromium (or set CHROMIUM_PATH)');
   return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+}
+
+/** Where the browser tests leave screenshots and measurements; CI keeps the folder (gitignored). */
+export const artifactsDir = new URL('../../artifacts/', import.meta.url);
+
+/** The console errors and uncaught exceptions of a page, as they happen. */
+export function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
 }

@@ -29,8 +29,9 @@ export interface Api {
 const messageOf = (status: number, body: unknown): ApiError => {
   const error = (body as Partial<ErrorEnvelope> | null)?.error;
   if (!error) return new ApiError(status, 'HTTP_' + status, `The simulator answered ${status}.`);
-  const details = error.details.map((d) => `${d.field} ${d.problem}`).join('; ');
-  return new ApiError(status, error.code, `${error.message}${details && !error.message.includes(details) ? ` (${details})` : ''}`);
+  // The details, where the message does not already say them.
+  const untold = error.details.filter((d) => !error.message.includes(d.problem)).map((d) => `${d.field} ${d.problem}`).join('; ');
+  return new ApiError(status, error.code, `${error.message}${untold ? ` (${untold})` : ''}`);
 };
 
 /**

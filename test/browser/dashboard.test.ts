@@ -1,0 +1,210 @@
+/**
+ * The dashboard at /__sim/ui/, in headless Chromium: what a person sees and does on it, against a simulator
+ * serving the on-preorder scenario. Screenshots (1280×800 and a phone's width) and the time to first paint
+ * go to artifacts/, which CI keeps.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulator, type RunningSimulator } from '../../src/http/app.ts';
+import { artifactsDir, browserTestsRun, launchChromium, watchConsole } from '../support/browser.ts';
+
+const screenshots = fileURLToPath(new URL('screenshots/', artifactsDir));
+const UI_DIST = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
+
+/** Every file the package ships for the dashboard, raw and gzipped. */
+function assetSizes(): { files: number; raw: number; gzip: number } {
+  const files = readdirSync(UI_DIST, { recursive: true, encoding: 'utf8' }).map((name) => join(UI_DIST, name)).filter((path) => statSync(path).isFile());
+  const bytes = files.map((path) => readFileSync(path));
+  return { files: files.length, raw: bytes.reduce((n, b) => n + b.length, 0), gzip: bytes.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0) };
+}
+
+describe.runIf(browserTestsRun)('the dashboard, in Chromium', () => {
+  const sim = createSimulator({ scenario: 'on-preorder' });
+  let running: RunningSimulator;
+  let browser: Browser;
+  let page: Page;
+  let consoleErrors: string[];
+
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    running = await sim.listen(0);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    consoleErrors = watchConsole(page);
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await running?.close();
+    sim.engine.close();
+  });
+
+  it('opens on the default store and shows the scenario\'s pre-orders, first paint measured', async () => {
+    await page.goto(`${running.url}/__sim/ui`);
+    await page.locator('#pre-orders tbody tr').first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('#store-picker').inputValue()).toBe('default');
+    expect(await page.locator('#pre-orders tbody tr').count()).toBe(10);
+    expect(await page.locator('#pre-orders [role=status]').textContent()).toBe('1–10 of 24 pre-orders');
+    expect(await page.locator('#store dl').textContent()).toContain('on-preorder');
+    // The secrets are hidden until asked for.
+    expect(await page.locator('#store').textContent()).not.toContain('pd_sim_private_access_token');
+    await page.getByRole('button', { name: 'Show Private access token' }).click();
+    expect(await page.locator('#store').textContent()).toContain('pd_sim_private_access_token');
+
+    const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    const sizes = assetSizes();
+    writeFileSync(join(screenshots, '..', 'dashboard-metrics.json'), `${JSON.stringify({ firstContentfulPaintMs: Math.round(paint), assets: sizes }, null, 2)}\n`);
+    console.log(`dashboard: first contentful paint ${Math.round(paint)} ms; ${sizes.files} files, ${sizes.raw} bytes, ${sizes.gzip} bytes gzipped`);
+    expect(paint).toBeGreaterThan(0);
+    expect(sizes.gzip).toBeLessThan(50_000);
+  });
+
+  it('pages through the pre-orders and filters them by state', async () => {
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.locator('#pre-orders [role=status]', { hasText: '11–20 of 24' }).waitFor({ timeout: 10_000 });
+    await page.getByLabel('State').selectOption({ label: 'some line cancelled' });
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.locator('#pre-orders [role=status]', { hasText: 'of 2 pre-orders' }).waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.locator('#pre-orders [role=status]', { hasText: '1–10 of 24' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('places a pre-order from the page, which appears in the table and in the journal', async () => {
+    await page.getByLabel('Shopper email').fill('ada@example.com');
+    await page.getByRole('button', { name: 'Place pre-order' }).click();
+    await page.locator('#journal li[data-operation=placePreOrderInStore]').waitFor({ timeout: 10_000 });
+    await page.locator('#pre-orders [role=status]', { hasText: 'of 25 pre-orders' }).waitFor({ timeout: 10_000 });
+    await page.locator('#pre-orders').getByLabel('Email', { exact: true }).fill('ada@example.com');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    const row = page.locator('#pre-orders tbody tr', { hasText: 'ada@example.com' });
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toContain('open');
+    // The entry opens to the request, the answer and whether the request met the spec.
+    const entry = page.locator('#journal li[data-operation=placePreOrderInStore]').first();
+    await entry.locator('summary').click();
+    expect(await entry.textContent()).toContain('the request met the spec');
+    expect(await entry.textContent()).toContain('ada@example.com');
+    await page.screenshot({ path: join(screenshots, 'dashboard-1280x800.png') });
+  });
+
+  it('shows a refusal of the control API with its message', async () => {
+    await page.getByLabel('Clock to').fill('2020-01-01T00:00:00Z');
+    await page.getByRole('button', { name: 'Set clock' }).click();
+    const alert = page.locator('#notices [role=alert]');
+    await alert.locator('p').waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toMatch(/Set the clock was refused\. 409 CLOCK_BACKWARDS: now: must not be before the current time/);
+    await alert.getByRole('button', { name: 'Dismiss' }).click();
+  });
+
+  it('creates a store from the page, picks it, and launches its scheduled waitlist by moving the clock', async () => {
+    await page.getByLabel('New store from').selectOption('scheduled-launch');
+    await page.getByRole('button', { name: 'Create store' }).click();
+    await page.locator('#store dl', { hasText: 'scheduled-launch' }).waitFor({ timeout: 10_000 });
+    const storeId = await page.locator('#store-picker').inputValue();
+    expect(storeId).not.toBe('default');
+    const scheduled = page.locator('#waitlists [data-waitlist-state]', { has: page.locator('.badge-scheduled') });
+    await scheduled.first().waitFor({ timeout: 10_000 });
+    const waitlist = await scheduled.first().getAttribute('data-waitlist-state');
+    await page.getByLabel('Advance by').fill('10');
+    await page.getByRole('button', { name: 'Advance clock' }).click();
+    await page.locator(`#waitlists [data-waitlist-state="${waitlist}"] .badge-live`).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#journal li[data-operation=advanceClockInStore]').count()).toBe(1);
+  });
+
+  it('switches a fault profile on, and the next Purple Dot request in the journal carries it', async () => {
+    await page.getByRole('button', { name: 'Switch on flaky-network' }).click();
+    await page.locator('#faults tbody tr').first().waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Post inventory' }).click();
+    const entry = page.locator('#journal li[data-operation=updateInventory]').first();
+    await entry.waitFor({ timeout: 10_000 });
+    expect(await entry.locator('.badge-fault').getAttribute('data-fault')).toBe('latency');
+    // The page's own reads are not faulted: it still shows the store.
+    await page.getByRole('button', { name: 'Switch every fault off' }).click();
+    await page.locator('#faults .empty').waitFor({ timeout: 10_000 });
+  });
+
+  it('reads at a phone\'s width, and has logged no console error', async () => {
+    await page.screenshot({ path: join(screenshots, 'dashboard-1280x800-fault.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('#store').scrollIntoViewIfNeeded();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(screenshots, 'dashboard-390.png') });
+    // Chromium logs every answer of 400 or more to the console, the refusal the test provoked too; the page itself logs nothing.
+    expect(consoleErrors.filter((text) => !text.includes('the server responded with a status of 409'))).toEqual([]);
+  });
+
+  it('is reachable by keyboard: Tab reaches the store picker, the panels\' controls and the journal', async () => {
+    await page.close();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${running.url}/__sim/ui/#store=default`);
+    await page.locator('#pre-orders tbody tr').first().waitFor({ timeout: 10_000 });
+    const reached = new Set<string>();
+    for (let i = 0; i < 60; i += 1) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => {
+        const el = document.activeElement;
+        const region = el?.closest('section[id], aside, header');
+        return `${region?.id || region?.tagName || ''}:${el?.tagName}`;
+      }));
+    }
+    expect([...reached]).toEqual(expect.arrayContaining(['HEADER:SELECT', 'store:BUTTON', 'faults:BUTTON', 'waitlists:BUTTON', 'pre-orders:BUTTON']));
+  });
+});
+
+describe.runIf(browserTestsRun)('the dashboard of a simulator with a control token', () => {
+  const sim = createSimulator({ scenario: 'on-preorder', controlToken: 'dashboard-token-1234' });
+  let running: RunningSimulator;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    running = await sim.listen(0);
+    browser = await launchChromium();
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await running?.close();
+    sim.engine.close();
+  });
+
+  it('shows nothing of the stores without the token, refuses a wrong one with its message, and works with the right one', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${running.url}/__sim/ui/`);
+    await page.getByRole('heading', { name: 'This simulator is locked' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#pre-orders').count()).toBe(0);
+    expect(await page.content()).not.toContain('pd_sim_private_access_token');
+    await page.getByLabel('Control token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('.locked [role=alert]', { hasText: 'The control token does not match.' }).waitFor({ timeout: 10_000 });
+    await page.getByLabel('Control token').fill('dashboard-token-1234');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('#pre-orders tbody tr').first().waitFor({ timeout: 10_000 });
+    await page.locator('#journal p[role=status]', { hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    await page.close();
+  });
+
+  it('takes the token from the address (#token=…) and drops it from there', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${running.url}/__sim/ui/#token=dashboard-token-1234`);
+    await page.locator('#pre-orders tbody tr').first().waitFor({ timeout: 10_000 });
+    expect(page.url()).not.toContain('dashboard-token-1234');
+    await page.close();
+  });
+
+  it('serves the page without the token (it holds no data) but not to be framed, and grants no other origin', async () => {
+    const res = await fetch(`${running.url}/__sim/ui/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const data = await fetch(`${running.url}/__sim/stores`, { headers: { 'X-Purple-Dot-Sim-Dashboard': '1' } });
+    expect(data.status).toBe(401);
+  });
+});
