@@ -35,7 +35,10 @@ function entryItem(entry: JournalEntry): HTMLElement {
         h('dt', {}, 'conformance'), h('dd', {}, entry.conformed ? 'the request met the spec'
           : h('ul', {}, entry.problems.map((p) => h('li', {}, h('code', {}, p.field), ' ', p.problem)))),
         entry.fault ? [h('dt', {}, 'fault'), h('dd', {}, `${entry.fault.kind} (rule ${entry.fault.id})`)] : null),
-      h('h4', {}, 'Request'), json({ query: entry.query, headers: entry.headers, body: entry.body }),
+      h('h4', {}, 'Request'),
+      Object.keys(entry.query).length > 0 ? json(entry.query) : null,
+      entry.body === null ? h('p', { class: 'muted' }, 'No body.') : json(entry.body),
+      h('details', {}, h('summary', {}, 'Headers (secrets redacted)'), json(entry.headers)),
       h('h4', {}, 'Answer'), json(entry.response)));
 }
 

@@ -90,6 +90,6 @@ export function storePanel(): Panel {
       field('Seed', h('input', { name: 'seed', type: 'number', min: 0, placeholder: '1', class: 'narrow' })),
       field('Clock', h('select', { name: 'clock' }, h('option', { value: 'manual' }, 'manual'), h('option', { value: 'system' }, 'system'))),
       h('button', {}, 'Create store'));
-    return [facts, steering, load, setClock, advance, create];
+    return h('div', { class: 'store-grid' }, h('div', {}, facts, steering), h('div', {}, load, setClock, advance, create));
   });
 }
