@@ -179,6 +179,8 @@ export function buildCli(): Command {
         `  access token  ${private_access_token}   X-Purple-Dot-Access-Token  /admin/api/v1`,
         `  shared secret ${shared_secret}        shopper tokens for GET /api/v1/pre-orders`,
         `  control API   ${running.url}/__sim`,
+        // The page asks for the token itself; it is never printed into the URL (shell history, screen shares).
+        `  dashboard     ${running.url}/__sim/ui/${options.controlToken ? '  (asks for the control token)' : ''}`,
         '',
       ].join('\n'));
       // SIGTERM and SIGINT: stop accepting, let requests under way finish (10 s at most), then exit 0. Webhook
