@@ -92,6 +92,48 @@ describe.runIf(browserTestsRun)('the dashboard, in Chromium', () => {
     await page.screenshot({ path: join(screenshots, 'dashboard-1280x800.png') });
   });
 
+  it('cancels a pre-order from its row', async () => {
+    const row = page.locator('#pre-orders tbody tr', { hasText: 'ada@example.com' });
+    const reference = (await row.locator('code').first().textContent())!;
+    await row.getByRole('button', { name: `Cancel ${reference}` }).click();
+    await row.locator('.badge-cancelled').waitFor({ timeout: 10_000 });
+    expect(await row.getByRole('button').count()).toBe(0);
+  });
+
+  it('downloads a snapshot, and uploading it brings the store back after a reset', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download snapshot' }).click()]);
+    const file = join(screenshots, '..', 'snapshot-default.json');
+    await download.saveAs(file);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('button', { name: 'Reset to the scenario' }).click();
+    await page.locator('#pre-orders [role=status]', { hasText: 'of 24 pre-orders' }).waitFor({ timeout: 10_000 });
+    await page.locator('#snapshot-file').setInputFiles(file);
+    await page.locator('#pre-orders [role=status]', { hasText: 'of 25 pre-orders' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#notices').textContent()).toContain('Upload snapshot snapshot-default.json: done.');
+  });
+
+  it('sets a variant\'s own stock and pauses a waitlist, and the products show their new state', async () => {
+    await page.getByLabel('Own stock', { exact: true }).fill('7');
+    await page.getByRole('button', { name: 'Set stock' }).click();
+    await page.locator('#products li', { hasText: '7 in stock' }).waitFor({ timeout: 10_000 });
+    // The store watches inventory: a variant with stock of its own sells from it.
+    const product = page.locator('#products tbody tr').first();
+    expect(await product.locator('.badge').first().textContent()).toBe('AVAILABLE_IN_STOCK');
+    await page.locator('#waitlists tbody tr').first().getByRole('button', { name: /^Pause/ }).click();
+    await product.locator('.badge-no-open-waitlists').first().waitFor({ timeout: 10_000 });
+    await page.locator('#waitlists tbody tr').first().getByRole('button', { name: /^Launch/ }).click();
+    await page.getByLabel('Own stock', { exact: true }).fill('0');
+    await page.getByRole('button', { name: 'Set stock' }).click();
+    await product.locator('.badge').first().filter({ hasText: /^ON_PREORDER$/ }).waitFor({ timeout: 10_000 });
+  });
+
+  it('counts the units of every SKU when that section is opened', async () => {
+    await page.locator('#units summary').click();
+    const row = page.locator('#units tbody tr', { hasText: 'HPB1-S' });
+    await row.waitFor({ timeout: 10_000 });
+    expect(await page.locator('#units thead').textContent()).toBe('SKUOpenCancelledExported');
+  });
+
   it('shows a refusal of the control API with its message', async () => {
     await page.getByLabel('Clock to').fill('2020-01-01T00:00:00Z');
     await page.getByRole('button', { name: 'Set clock' }).click();
