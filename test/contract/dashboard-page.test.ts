@@ -3,6 +3,7 @@
  * nothing of the stores in them.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopChild } from '../support/processes.ts';
 import { serveCli } from '../support/serve.ts';
@@ -45,5 +46,10 @@ describe('the dashboard page from `purple-dot-sim serve`', () => {
     const { banner } = await serveCli(['--control-token', 'a-control-token-of-20'], children);
     expect(banner).toMatch(/dashboard\s+http:\/\/\S+\/__sim\/ui\/\s+\(asks for the control token\)/);
     expect(banner).not.toContain('#token=');
+  });
+
+  it('ships in the package: its built files are among those npm packs', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { files: string[] };
+    expect(manifest.files).toContain('dist/ui/');
   });
 });

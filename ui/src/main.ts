@@ -11,8 +11,8 @@ import { storePanel } from './panels/store.ts';
 import { waitlistsPanel } from './panels/waitlists.ts';
 import { initialToken, saveToken } from './token.ts';
 
-/** A burst of journal entries (a connector's sync) refreshes the panels once, this long after the last. */
-const REFRESH_AFTER_MS = 300;
+/** A burst of journal entries (a connector's sync) refreshes the panels once, this long after the first. */
+const REFRESH_AFTER_MS = 500;
 
 const app = document.getElementById('app')!;
 const picker = document.getElementById('store-picker') as HTMLSelectElement;
@@ -55,9 +55,13 @@ function refresh(): Promise<void> {
   return refreshing;
 }
 
+/** At most one refresh per interval however many entries arrive, and never starved by a steady stream of them. */
 function scheduleRefresh(): void {
-  clearTimeout(timer);
-  timer = setTimeout(() => void refresh(), REFRESH_AFTER_MS);
+  if (timer !== undefined) return;
+  timer = setTimeout(() => {
+    timer = undefined;
+    void refresh();
+  }, REFRESH_AFTER_MS);
 }
 
 async function act(label: string, change: () => Promise<unknown>): Promise<void> {
