@@ -9,6 +9,16 @@ const running = await createSimulator({ scenario: process.argv[2] ?? 'on-preorde
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
+// STALLS=1 prints each stall of the event loop over 150 ms as it happens (to place one against other output).
+if (process.env.STALLS) {
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (now - last > 150) console.error(`stall ${(now - last).toFixed(0)} ms ending at ${now.toFixed(0)}`);
+    last = now;
+  }, 10).unref();
+}
+
 process.on('message', (message: { type: string }) => {
   if (message.type === 'reset-delay') delay.reset();
   if (message.type === 'stats') {

@@ -32,3 +32,7 @@ export const notFound = (code: string, field: string, problem: string, message?:
 
 export const conflict = (code: string, field: string, problem: string, message?: string): DomainError =>
   new DomainError('conflict', code, message ?? `${field}: ${problem}`, [{ field, problem }]);
+
+/** A body that is not JSON, however it was read (whole by the HTTP adapter's parser, or in pieces). */
+export const malformedJson = (): DomainError =>
+  new DomainError('invalid', 'MALFORMED_JSON', 'The request body is not valid JSON.', [{ field: 'body', problem: 'is not valid JSON' }]);

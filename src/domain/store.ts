@@ -1,5 +1,6 @@
 import type { DomainEvent } from './events.ts';
 import { uuidFor } from './ids.ts';
+import { ITEMS_PER_STEP, runSteps, type Steps } from './steps.ts';
 import type {
   ExportedOrder, FulfillmentOrder, InventoryLevel, LineItem, PreOrder, Product, RefundRecord, StoreData,
   StoreSettings, Variant, Waitlist,
@@ -73,11 +74,16 @@ export function createStoreState(settings: StoreSettings, seed: number): StoreSt
 
 /** The state of a store holding `data`, with its indexes built and nothing in its outbox. */
 export function stateOf(data: StoreData): StoreState {
-  return { data, index: buildIndex(data), outbox: [] };
+  return runSteps(stateSteps(data));
 }
 
-/** Rebuilds every index from the data, e.g. after a snapshot import. */
-export function buildIndex(data: StoreData): StoreIndex {
+/** `stateOf` in steps (a snapshot import of 100,000 pre-orders indexes for a few hundred milliseconds). */
+export function* stateSteps(data: StoreData): Steps<StoreState> {
+  return { data, index: yield* buildIndexSteps(data), outbox: [] };
+}
+
+/** Builds every index from the data, pausing every few hundred entities. */
+function* buildIndexSteps(data: StoreData): Steps<StoreIndex> {
   const index: StoreIndex = {
     productsById: new Map(),
     productsByHandle: new Map(),
@@ -101,14 +107,22 @@ export function buildIndex(data: StoreData): StoreIndex {
   for (const product of data.products) indexProduct(index, product);
   for (const variant of data.variants) indexVariant(index, variant);
   for (const waitlist of data.waitlists) indexWaitlist(index, waitlist);
-  data.pre_orders.forEach((order) => {
+  const updates: UpdateEntry[] = [];
+  for (let i = 0; i < data.pre_orders.length; i += 1) {
+    const order = data.pre_orders[i]!;
     indexPreOrder(index, order);
     for (const exported of order.exported_orders) indexExport(index, order, exported);
-  });
-  index.updateLog = data.pre_orders
-    .map((order) => ({ seq: order.update_seq, at: Date.parse(order.updated_at), order }))
-    .sort((a, b) => a.seq - b.seq);
-  data.fulfillment_orders.forEach((fo, position) => indexFulfillmentOrder(index, fo, position));
+    updates.push({ seq: order.update_seq, at: Date.parse(order.updated_at), order });
+    if (i % ITEMS_PER_STEP === 0) yield;
+  }
+  yield;
+  // One sort of 100,000 entries is some tens of milliseconds: short enough to run between two pauses.
+  index.updateLog = updates.sort((a, b) => a.seq - b.seq);
+  yield;
+  for (let position = 0; position < data.fulfillment_orders.length; position += 1) {
+    indexFulfillmentOrder(index, data.fulfillment_orders[position]!, position);
+    if (position % ITEMS_PER_STEP === 0) yield;
+  }
   for (const level of data.inventory) index.inventoryBySku.set(level.sku, level);
   for (const refund of data.refunds) index.refundsByKey.set(refundKey(refund.order, refund.id), refund);
   return index;

@@ -19,6 +19,8 @@ import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
 import { changesState, pendingWebhooks, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
 import { snapshotAnswerPieces } from './snapshot-text.ts';
+import { prepareSnapshotImport } from './snapshot-import.ts';
+import type { Steps } from '../domain/steps.ts';
 import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
 import { createWebhookHub, type Webhooks } from '../webhooks/hub.ts';
 import { noTransport, type WebhookTransport } from '../webhooks/transport.ts';
@@ -95,6 +97,13 @@ export interface Engine {
    * refused); changes nothing. An adapter uses it to keep a store's requests in order around long work.
    */
   storeOf(operationId: string, request?: EngineRequest): string | undefined;
+  /**
+   * For an adapter that read a snapshot import's body as bytes: parsing, validating, indexing and checking
+   * it as work in steps (a 150 MB snapshot is seconds of it), ending with the body to dispatch; a refusal is
+   * thrown as the DomainError to hand to dispatch as `bodyError`. The store (`storeOf`) must be held while
+   * the steps run. Undefined when the request is no snapshot import or names no store: dispatch answers it.
+   */
+  importSteps(operationId: string, request: EngineRequest, bytes: Uint8Array | readonly Uint8Array[]): Steps<unknown> | undefined;
   /** Journals a request no operation answers (the HTTP adapter's unknown paths). */
   recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
   /**
@@ -156,6 +165,7 @@ const JOURNAL_OPERATIONS = new Set(['getJournal', 'getJournalInStore', 'clearJou
 const isDashboardLook = (method: string, headers: Record<string, string | undefined>): boolean => method === 'GET' && headers['x-purple-dot-sim-dashboard'] === '1';
 
 const SNAPSHOT_EXPORTS = new Set(['exportSnapshot', 'exportSnapshotInStore']);
+const SNAPSHOT_IMPORTS = new Set(['importSnapshot', 'importSnapshotInStore']);
 
 /** Snapshots can be 150 MB: the journal notes the call, not the body. */
 const SNAPSHOTS = new Set(['exportSnapshot', 'exportSnapshotInStore', 'importSnapshot', 'importSnapshotInStore']);
@@ -491,6 +501,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // body is copied: the store must not share objects (an address, a list) the caller may change later.
     dispatch: (operationId, request) => dispatchRaw(operationId, { ...request, body: structuredClone(request?.body) } as EngineRequest) as never,
     dispatchRaw,
+    importSteps(operationId, request, bytes) {
+      const route = routeTable().get(operationId);
+      const id = SNAPSHOT_IMPORTS.has(operationId) ? engine.storeOf(operationId, request) : undefined;
+      const store = id === undefined ? undefined : stores.get(id);
+      return route && store ? prepareSnapshotImport(store, route.operation, bytes) : undefined;
+    },
     storeOf(operationId, request = {}) {
       const route = routeTable().get(operationId);
       if (!route) return undefined;

@@ -1,4 +1,5 @@
 import { uuidFor } from '../domain/ids.ts';
+import { ITEMS_PER_STEP, runSteps, type Steps } from '../domain/steps.ts';
 import type { StoreState } from '../domain/store.ts';
 import { webhookStateProblem } from '../webhooks/subscriptions.ts';
 import { presentFulfillmentOrder, presentPreOrder, presentWaitlist } from './present/private.ts';
@@ -6,20 +7,26 @@ import { presentAvailability, presentPublicWaitlist } from './present/public.ts'
 
 /** The latest time a store's state records; a clock behind it would break time-ordered indexes. */
 export function latestTime(store: StoreState): number {
-  const times = [
-    ...store.data.waitlists.map((w) => w.updated_at),
-    ...store.data.pre_orders.map((o) => o.updated_at),
-    ...store.data.fulfillment_orders.map((fo) => fo.updated_at),
-  ];
-  return times.reduce((max, t) => Math.max(max, Date.parse(t)), 0);
+  let max = 0;
+  for (const list of [store.data.waitlists, store.data.pre_orders, store.data.fulfillment_orders]) {
+    for (const entity of list) max = Math.max(max, Date.parse(entity.updated_at));
+  }
+  return max;
 }
 
 /** Throws with the first way a store's data contradicts itself; the indexes and ordering rely on none of these. */
 export function checkIntegrity(store: StoreState): void {
+  runSteps(integritySteps(store));
+}
+
+const fail = (why: string): never => {
+  throw new Error(why);
+};
+
+/** `checkIntegrity` in steps, pausing every thousand entities (an import of 100,000 pre-orders checks for seconds). */
+export function* integritySteps(store: StoreState): Steps<void> {
   const { data, index } = store;
-  const fail = (why: string): never => {
-    throw new Error(why);
-  };
+  const pause = (n: number): boolean => n % ITEMS_PER_STEP === ITEMS_PER_STEP - 1;
   for (const variant of data.variants) if (!index.productsById.has(variant.product_id)) fail(`variant ${variant.id} names unknown product ${variant.product_id}`);
   for (const product of data.products) {
     for (const id of product.variant_ids) if (!index.variantsById.has(id)) fail(`product ${product.id} names unknown variant ${id}`);
@@ -42,7 +49,8 @@ export function checkIntegrity(store: StoreState): void {
   }
   // Creation order is list order, `seq` is the position, and times never run back.
   let previous = '';
-  data.pre_orders.forEach((order, position) => {
+  for (let position = 0; position < data.pre_orders.length; position += 1) {
+    const order = data.pre_orders[position]!;
     if (order.seq !== position) fail(`pre-order ${order.id} has seq ${order.seq} at position ${position}`);
     if (order.created_at < previous) fail(`pre-order ${order.id} was created before the one listed before it`);
     previous = order.created_at;
@@ -56,43 +64,61 @@ export function checkIntegrity(store: StoreState): void {
       }
       if (!index.fulfillmentOrdersById.has(exported.fulfillment_order_id)) fail(`exported order ${exported.id} names unknown fulfillment order`);
     }
-  });
+    if (pause(position)) yield;
+  }
   previous = '';
-  for (const fo of data.fulfillment_orders) {
+  for (let position = 0; position < data.fulfillment_orders.length; position += 1) {
+    const fo = data.fulfillment_orders[position]!;
     if (!index.preOrdersById.has(fo.pre_order_id)) fail(`fulfillment order ${fo.id} names unknown pre-order ${fo.pre_order_id}`);
     for (const entry of fo.lines) if (!index.lineItems.has(entry.line_item_id)) fail(`fulfillment order ${fo.id} names unknown line ${entry.line_item_id}`);
     if (fo.created_at < previous) fail(`fulfillment order ${fo.id} was created before the one listed before it`);
     previous = fo.created_at;
+    if (pause(position)) yield;
   }
   // Subscription ids stay unique only while every id is numbered at most the counter.
   const webhookProblem = webhookStateProblem(data.webhooks);
   if (webhookProblem) fail(webhookProblem);
-  // Update order: seqs unique, below the counter, and in step with update times.
-  const byUpdate = [...data.pre_orders].sort((a, b) => a.update_seq - b.update_seq);
-  byUpdate.forEach((order, i) => {
-    const before = byUpdate[i - 1];
-    if (before && (before.update_seq === order.update_seq || Date.parse(before.updated_at) > Date.parse(order.updated_at))) {
-      fail(`pre-orders ${before.id} and ${order.id} disagree on update order`);
-    }
-  });
-  checkUnitHistory(store, fail);
+  // Update order: seqs unique, below the counter, and in step with update times. The index holds the
+  // pre-orders sorted by update seq already (its update log, one entry per pre-order when just built).
+  const byUpdate = index.updateLog;
+  for (let i = 1; i < byUpdate.length; i += 1) {
+    const before = byUpdate[i - 1]!;
+    const entry = byUpdate[i]!;
+    if (before.seq === entry.seq || before.at > entry.at) fail(`pre-orders ${before.order.id} and ${entry.order.id} disagree on update order`);
+    if (pause(i)) yield;
+  }
+  yield* unitHistorySteps(store);
   const c = data.counters;
-  if ((byUpdate[byUpdate.length - 1]?.update_seq ?? 0) > c.updates) fail('counters.updates is below an update_seq in use');
+  if ((byUpdate[byUpdate.length - 1]?.seq ?? 0) > c.updates) fail('counters.updates is below an update_seq in use');
   if (c.references < data.pre_orders.length) fail('counters.references is below the number of pre-orders');
-  const exports = data.pre_orders.reduce((n, o) => n + o.exported_orders.length, 0);
+  let exports = 0;
+  for (const order of data.pre_orders) exports += order.exported_orders.length;
   if (c.external_orders < exports) fail('counters.external_orders is below the number of exported orders');
-  const ids = new Set<string>([
-    ...data.waitlists.map((w) => w.id),
-    ...data.pre_orders.flatMap((o) => [o.id, ...o.line_items.map((l) => l.id)]),
-    ...data.fulfillment_orders.flatMap((fo) => [fo.id, ...fo.fulfillments.map((f) => f.id)]),
-  ]);
+  const ids = new Set<string>(data.waitlists.map((w) => w.id));
+  for (let position = 0; position < data.pre_orders.length; position += 1) {
+    const order = data.pre_orders[position]!;
+    ids.add(order.id);
+    for (const line of order.line_items) ids.add(line.id);
+    if (pause(position)) yield;
+  }
+  for (const fo of data.fulfillment_orders) {
+    ids.add(fo.id);
+    for (const f of fo.fulfillments) ids.add(f.id);
+  }
   if (c.ids < ids.size || ids.has(uuidFor(data.seed, c.ids + 1))) fail('counters.ids would hand out an ID already in use');
+  yield;
   // Finally every entity must present: whatever slipped past the checks above fails here, at import.
   for (const product of data.products) presentAvailability(store, product);
   for (const waitlist of data.waitlists) if (waitlist.state !== 'DRAFT') presentPublicWaitlist(store, waitlist);
   for (const waitlist of data.waitlists) presentWaitlist(store, waitlist);
-  for (const order of data.pre_orders) presentPreOrder(order);
-  for (const fo of data.fulfillment_orders) presentFulfillmentOrder(store, fo);
+  for (let position = 0; position < data.pre_orders.length; position += 1) {
+    presentPreOrder(data.pre_orders[position]!);
+    if (pause(position)) yield;
+  }
+  for (let position = 0; position < data.fulfillment_orders.length; position += 1) {
+    presentFulfillmentOrder(store, data.fulfillment_orders[position]!);
+    if (pause(position)) yield;
+  }
 }
 
 /** A SKU as an error message shows it: quoted, and cut short, since a snapshot's strings can be megabytes long. */
@@ -117,9 +143,11 @@ const timeShown = (ms: number): string => (Math.abs(ms) <= 8.64e15 ? new Date(ms
  * Checked for the exports of all ten built-in scenarios, and by the fuzzing, which exports and re-imports
  * every store after each sequence of live changes.
  */
-function checkUnitHistory(store: StoreState, fail: (why: string) => never): void {
+function* unitHistorySteps(store: StoreState): Steps<void> {
   const lines = new Map<string, { units: [number, number, number]; updatedMs: number }>();
-  for (const order of store.data.pre_orders) {
+  for (let position = 0; position < store.data.pre_orders.length; position += 1) {
+    const order = store.data.pre_orders[position]!;
+    if (position % ITEMS_PER_STEP === 0) yield;
     const updatedMs = Date.parse(order.updated_at);
     for (const line of order.line_items) {
       let entry = lines.get(line.sku);
@@ -153,7 +181,7 @@ function checkUnitHistory(store: StoreState, fail: (why: string) => never): void
 }
 
 /** The deepest a store's data legitimately nests is about 6 levels; far past that is not a store. */
-const MAX_SNAPSHOT_DEPTH = 32;
+export const MAX_SNAPSHOT_DEPTH = 32;
 
 /**
  * Throws when a value nests deeper than a store's data can, walking it without recursion so the check itself
@@ -161,8 +189,11 @@ const MAX_SNAPSHOT_DEPTH = 32;
  */
 export function checkNesting(value: unknown, where = 'stores'): void {
   const path = tooDeep(value, where, MAX_SNAPSHOT_DEPTH);
-  if (path) throw new Error(`${path} nests deeper than ${MAX_SNAPSHOT_DEPTH} levels, which no store's data does`);
+  if (path) throw new Error(tooDeepProblem(path));
 }
+
+/** What an import says of a value nested too deep at `path`. */
+export const tooDeepProblem = (path: string): string => `${path} nests deeper than ${MAX_SNAPSHOT_DEPTH} levels, which no store's data does`;
 
 /** The path of the first place `value` nests deeper than `limit`, if any; found without recursion. */
 export function tooDeep(value: unknown, where: string, limit: number): string | undefined {

@@ -1,13 +1,15 @@
 import { createClock, type Clock, type ClockMode } from '../domain/clock.ts';
 import { DomainError } from '../domain/errors.ts';
-import { stateOf, type StoreState } from '../domain/store.ts';
+import { runSteps, type Steps } from '../domain/steps.ts';
+import { stateSteps, type StoreState } from '../domain/store.ts';
 import type { InventoryMode, StoreData, StoreSettings } from '../domain/types.ts';
 import { applyDueTransitions } from '../domain/waitlists.ts';
 import type { CoverageRecorder } from './coverage.ts';
 import type { FaultSet } from './faults.ts';
 import { createTrackedEvents, type TrackedEvents } from './tracked-events.ts';
-import { checkIntegrity, checkNesting, latestTime } from './integrity.ts';
+import { checkNesting, integritySteps, latestTime } from './integrity.ts';
 import { buildScenario, type Scenario } from './scenario.ts';
+import { VALIDATED_BODY } from './validate.ts';
 
 export interface Credentials {
   public_api_key: string;
@@ -27,6 +29,26 @@ export interface Snapshot {
   seed: number;
   clock: { now: string; mode: ClockMode };
   stores: Record<string, StoreData>;
+}
+
+/**
+ * A snapshot made ready to load into one store: its state indexed and checked, or why it cannot load. The
+ * long part of an import, done in steps (see `HostedStore.prepareRestore`) while the store is held; `restore`
+ * then puts it in place at once. Stands for its snapshot wherever it is written out (the state log).
+ */
+export class PreparedRestore {
+  /** Validated against the snapshot schema as it was read: the engine does not validate it whole again. */
+  readonly [VALIDATED_BODY] = true;
+
+  constructor(
+    readonly storeId: string,
+    readonly snapshot: Snapshot,
+    readonly outcome: { state: StoreState; latest: number } | { failure: string },
+  ) {}
+
+  toJSON(): Snapshot {
+    return this.snapshot;
+  }
 }
 
 /**
@@ -61,7 +83,14 @@ export interface HostedStore extends Store {
   load(name: string, seed: number): void;
   reset(): void;
   snapshot(): Snapshot;
-  restore(snapshot: Snapshot): void;
+  /**
+   * Checks and indexes a snapshot for this store, in steps; nothing changes until `restore` gets the result.
+   * `copied: false` takes the snapshot's objects as they are (a body parsed for this import alone), and
+   * `nestingChecked` skips the walk for values nested too deep when the parser refused those already.
+   */
+  prepareRestore(snapshot: Snapshot, options?: { copied?: boolean; nestingChecked?: boolean }): Steps<PreparedRestore>;
+  /** Replaces the state with a snapshot's, or one prepared for this store; refuses (400 INVALID_SNAPSHOT) one that cannot load. */
+  restore(snapshot: Snapshot | PreparedRestore): void;
 }
 
 export interface StoreOptions {
@@ -155,29 +184,42 @@ export function createStore(options: StoreOptions): HostedStore {
       clock: { now: clock.now().toISOString(), mode: clock.mode },
       stores: { [options.id]: structuredClone(current().data) },
     }),
-    restore(snapshot) {
-      let next: StoreState;
+    *prepareRestore(snapshot, prepareOptions = {}) {
       try {
         const entries = Object.values(snapshot.stores);
         if (entries.length !== 1) throw new Error(`a snapshot holds exactly one store, this one holds ${entries.length}`);
         // The whole body, not only its stores: anything the snapshot carries is logged with it, and a value nested
         // thousands deep anywhere would break every copy of that record.
-        for (const [key, value] of Object.entries(snapshot)) checkNesting(value, key);
+        if (!prepareOptions.nestingChecked) for (const [key, value] of Object.entries(snapshot)) checkNesting(value, key);
+        yield;
         // The store keeps its own ID and credentials, so a snapshot of one store loads into any other.
-        const data = structuredClone(entries[0]!);
+        const data = prepareOptions.copied === false ? { ...entries[0]! } : structuredClone(entries[0]!);
         data.settings = { ...data.settings, ...settings };
-        // A snapshot made before webhooks existed keeps the store's subscriptions.
-        if (!data.webhooks && state?.data.webhooks) data.webhooks = state.data.webhooks;
-        next = stateOf(data);
-        options.scenarioNamed(snapshot.scenario);
-        checkIntegrity(next);
-        const clockMs = Date.parse(snapshot.clock.now);
-        const latest = latestTime(next);
-        if (!(clockMs >= latest)) throw new Error(`the clock ${snapshot.clock.now} is before the state's latest time ${new Date(latest).toISOString()}`);
+        yield;
+        const next = yield* stateSteps(data);
+        yield* integritySteps(next);
+        return new PreparedRestore(options.id, snapshot, { state: next, latest: latestTime(next) });
       } catch (error) {
-        const why = error instanceof DomainError ? error.message : (error as Error).message;
-        throw new DomainError('invalid', 'INVALID_SNAPSHOT', `the snapshot cannot be loaded: ${why}`, [{ field: 'stores', problem: why }]);
+        return new PreparedRestore(options.id, snapshot, { failure: (error as Error).message });
       }
+    },
+    restore(given) {
+      const prepared = given instanceof PreparedRestore && given.storeId === options.id ? given : runSteps(this.prepareRestore(given instanceof PreparedRestore ? given.snapshot : given));
+      const { snapshot, outcome } = prepared;
+      const refuse = (why: string): never => {
+        throw new DomainError('invalid', 'INVALID_SNAPSHOT', `the snapshot cannot be loaded: ${why}`, [{ field: 'stores', problem: why }]);
+      };
+      if ('failure' in outcome) return refuse(outcome.failure);
+      const next = outcome.state;
+      try {
+        options.scenarioNamed(snapshot.scenario);
+      } catch (error) {
+        return refuse((error as Error).message);
+      }
+      const clockMs = Date.parse(snapshot.clock.now);
+      if (!(clockMs >= outcome.latest)) refuse(`the clock ${snapshot.clock.now} is before the state's latest time ${new Date(outcome.latest).toISOString()}`);
+      // A snapshot made before webhooks existed keeps the store's subscriptions.
+      if (!next.data.webhooks && state?.data.webhooks) next.data.webhooks = state.data.webhooks;
       scenario = snapshot.scenario;
       seed = snapshot.seed;
       install(next, new Date(snapshot.clock.now));

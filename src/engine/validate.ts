@@ -18,6 +18,14 @@ export interface OperationValidator {
   check(parts: RequestParts): void;
 }
 
+/**
+ * Marks a body its parser validated already, in pieces against the same schema (a snapshot import of 150 MB,
+ * see snapshot-import.ts): validating it whole again would hold the event loop for most of a second.
+ */
+export const VALIDATED_BODY: unique symbol = Symbol('purple-dot-sim validated body');
+
+const prevalidated = (body: unknown): boolean => body !== null && typeof body === 'object' && VALIDATED_BODY in body;
+
 function makeAjv(coerce: boolean): Ajv2020 {
   const ajv = new Ajv2020({
     strict: false,
@@ -90,13 +98,7 @@ export function validatorFor(op: SpecOperation): OperationValidator {
   const path = ajvs.params.compile(objectSchema(op, 'path'));
   const bodyPointer = op.operation.requestBody ? `${op.pointer}/requestBody/content/application~1json/schema` : undefined;
   const body: ValidateFunction | undefined = bodyPointer ? ajvs.body.compile({ $ref: `${SPEC_IDS[op.spec]}${bodyPointer}` }) : undefined;
-  const codes = op.operation['x-sim-validation-codes'];
   const declares404 = '404' in (op.operation.responses ?? {});
-  const bodyCode = (list: ErrorDetail[]): string => {
-    if (!codes) return 'INVALID_REQUEST';
-    const match = Object.keys(codes).find((prefix) => prefix !== 'default' && list.some((d) => d.field.startsWith(prefix)));
-    return codes[match ?? 'default'] ?? 'INVALID_REQUEST';
-  };
   const validator: OperationValidator = {
     check(parts) {
       if (!path(parts.path)) {
@@ -106,15 +108,50 @@ export function validatorFor(op: SpecOperation): OperationValidator {
         throw refused('INVALID_REQUEST', details(path.errors));
       }
       if (!query(parts.query)) throw refused('INVALID_REQUEST', details(query.errors));
-      if (body) {
-        if (parts.body === undefined) throw refused(bodyCode([{ field: 'body', problem: '' }]), [{ field: 'body', problem: 'a JSON body is required' }]);
-        if (!body(parts.body)) {
-          const list = details(body.errors);
-          throw refused(bodyCode(list), list);
-        }
+      if (body && !prevalidated(parts.body)) {
+        if (parts.body === undefined) throw bodyRefusal(op, [{ field: 'body', problem: 'a JSON body is required' }]);
+        if (!body(parts.body)) throw bodyRefusal(op, details(body.errors));
       }
     },
   };
   compiled.set(op.operation.operationId, validator);
   return validator;
+}
+
+const schemaChecks = new Map<string, ValidateFunction>();
+
+/**
+ * What is wrong with `items` as part of a request body, against the array schema at `pointer` in the simulator's
+ * spec (compiled once): each problem named by its place in the whole body, the items being the ones from index
+ * `start` of the array at `arrayPath`. Empty when they are valid.
+ */
+export function arrayItemProblems(pointer: string, items: unknown[], arrayPath: readonly string[], start: number): ErrorDetail[] {
+  ajvs ??= { params: makeAjv(true), body: makeAjv(false) };
+  let check = schemaChecks.get(pointer);
+  if (!check) schemaChecks.set(pointer, (check = ajvs.body.compile({ $ref: `${SPEC_IDS.simulator}${pointer}` })));
+  if (check(items)) return [];
+  const prefix = arrayPath.map((key) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  const placed = (check.errors ?? []).map((error) => {
+    const [, index, ...rest] = error.instancePath.split('/');
+    const at = index === undefined ? '' : `/${start + Number(index)}${rest.map((r) => `/${r}`).join('')}`;
+    return { ...error, instancePath: `${prefix}${at}` };
+  });
+  return details(placed);
+}
+
+/** What is wrong with `body` against the operation's request body schema (compiled once); empty when valid. */
+export function bodyProblems(op: SpecOperation, body: unknown): ErrorDetail[] {
+  ajvs ??= { params: makeAjv(true), body: makeAjv(false) };
+  const ref = `${SPEC_IDS[op.spec]}${op.pointer}/requestBody/content/application~1json/schema`;
+  let check = schemaChecks.get(ref);
+  if (!check) schemaChecks.set(ref, (check = ajvs.body.compile({ $ref: ref })));
+  return check(body) ? [] : details(check.errors);
+}
+
+/** The refusal of a body with these problems, with the code the operation declares for the first field it names. */
+export function bodyRefusal(op: SpecOperation, list: ErrorDetail[]): DomainError {
+  const codes = op.operation['x-sim-validation-codes'];
+  if (!codes) return refused('INVALID_REQUEST', list);
+  const match = Object.keys(codes).find((prefix) => prefix !== 'default' && list.some((d) => d.field.startsWith(prefix)));
+  return refused(codes[match ?? 'default'] ?? 'INVALID_REQUEST', list);
 }

@@ -8,6 +8,8 @@ import { createEngine, type Engine, type EngineOptions } from '../engine/engine.
 import { openStateFile, StateFileError, type StateFile, type StateFileOptions } from '../state/state-file.ts';
 import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
+import { readBodyChunks, type BodyChunks } from './body-chunks.ts';
+import { runInSlices } from './sliced-work.ts';
 import { requestContext } from './request-context.ts';
 import { createWorkQueue } from './work-queue.ts';
 import type { Webhooks } from '../webhooks/hub.ts';
@@ -66,8 +68,17 @@ export interface Simulator {
 // the body after gzip or deflate is undone, and stay far below what V8 can hold as one string (about 512 MB):
 // no body can bring the process down. Purple Dot's bodies are small objects.
 const jsonBody = express.json({ limit: '1mb', strict: false });
-// A snapshot of the large-catalogue scenario is about 150 MB.
-const snapshotBody = express.json({ limit: '256mb', strict: false });
+// A snapshot of the large-catalogue scenario is about 150 MB: read as bytes, and parsed by the engine in steps
+// (engine.importSteps), since JSON.parse of it in one go would hold every other store's answers for seconds.
+const SNAPSHOT_LIMIT = 256 * 1024 * 1024;
+
+const isChunks = (body: unknown): body is BodyChunks => body !== null && typeof body === 'object' && Array.isArray((body as BodyChunks).chunks) && typeof (body as BodyChunks).length === 'number';
+
+/** A charset other than UTF-8 in the Content-Type, which the snapshot's byte parser cannot read. */
+const otherCharset = (req: Request): boolean => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1];
+  return charset !== undefined && charset.toLowerCase() !== 'utf-8';
+};
 
 /** The one place an answer is written, errors included; a fault's delivery (late, or lost) is carried out here. */
 function writeAnswer(res: Response, answer: Answer): void {
@@ -130,7 +141,9 @@ function writeInPieces(res: Response, answer: Answer, release: () => void): void
           res.end();
           return release();
         }
-        if (!res.write(next.value)) return void res.once('drain', pump);
+        // A drain can come in the same tick as the write (a fast reader on loopback): the next slice still waits
+        // for a turn of the event loop, or one slice would follow another without end.
+        if (!res.write(next.value)) return void res.once('drain', () => setImmediate(pump));
         if (performance.now() >= until) return void setImmediate(pump);
       }
     } catch (error) {
@@ -166,9 +179,23 @@ function absoluteUrl(req: Request): string | undefined {
 /** Reads the JSON body the operation takes; a refusal is handed to the engine, which answers it after the credentials. */
 function readBody(route: Route, req: Request, res: Response): Promise<DomainError | undefined> {
   if (!route.hasBody) return Promise.resolve(undefined);
-  const parse = route.operation.operation.operationId.startsWith('importSnapshot') ? snapshotBody : jsonBody;
+  const snapshot = route.operation.operation.operationId.startsWith('importSnapshot');
+  if (snapshot && otherCharset(req)) return Promise.resolve(bodyRefusal({ type: 'charset.unsupported' }));
+  if (snapshot) {
+    // Not JSON, or no body: left unread, and the engine refuses it as it refuses any such body.
+    if (!req.is('application/json')) return Promise.resolve(undefined);
+    return readBodyChunks(req, SNAPSHOT_LIMIT).then(
+      // An empty body reads as {}, as the JSON parser gives it (the schema then names what is missing).
+      (body) => void (req.body = body.length === 0 ? {} : body),
+      (error: unknown) => {
+        const refused = bodyRefusal(error);
+        if (!refused) throw error;
+        return refused;
+      },
+    );
+  }
   return new Promise((resolve, reject) => {
-    parse(req, res, (error?: unknown) => {
+    jsonBody(req, res, (error?: unknown) => {
       if (error === undefined) return resolve(undefined);
       const refused = bodyRefusal(error);
       return refused ? resolve(refused) : reject(error);
@@ -313,17 +340,35 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
           url: absoluteUrl(req),
           streamable: true,
         };
-        work.push(() => {
+        const respond = (given: EngineRequest, release?: () => void): void => {
           try {
-            const answer = engine.dispatchRaw(operationId, request);
+            const answer = engine.dispatchRaw(operationId, given);
+            release?.();
             // A change is acknowledged only once the state log has it.
             if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
             else if (answer.stream) writeInPieces(res, answer, work.hold(answer.stream.store));
             else writeAnswer(res, answer);
           } catch (error) {
+            release?.();
             next(error);
           }
-        }, engine.storeOf(operationId, request));
+        };
+        const store = engine.storeOf(operationId, request);
+        work.push(() => {
+          const bytes = isChunks(req.body) ? req.body.chunks : undefined;
+          const steps = bytes && !bodyError ? engine.importSteps(operationId, request, bytes) : undefined;
+          if (!steps || store === undefined) return respond({ ...request, body: bytes ? undefined : request.body });
+          // The store's other requests wait until the import is in (or refused): they must see one state or the other.
+          const release = work.hold(store);
+          res.once('close', release);
+          runInSlices(steps, () => res.destroyed, (outcome) => {
+            if ('value' in outcome) return respond({ ...request, body: outcome.value }, release);
+            const refused = outcome.error instanceof DomainError ? outcome.error : undefined;
+            if (refused) return respond({ ...request, body: undefined, bodyError: refused }, release);
+            release();
+            return next(outcome.error);
+          });
+        }, store);
       }).catch(next);
     });
   }

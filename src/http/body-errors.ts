@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, malformedJson } from '../domain/errors.ts';
 
 interface BodyParserError {
   type?: string;
@@ -9,9 +9,7 @@ interface BodyParserError {
 export function bodyRefusal(error: unknown): DomainError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const parserError = error as BodyParserError;
-  if (parserError.type === 'entity.parse.failed') {
-    return new DomainError('invalid', 'MALFORMED_JSON', 'The request body is not valid JSON.', [{ field: 'body', problem: 'is not valid JSON' }]);
-  }
+  if (parserError.type === 'entity.parse.failed') return malformedJson();
   if (parserError.type === 'charset.unsupported' || parserError.type === 'encoding.unsupported') {
     return new DomainError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be UTF-8 application/json.', [
       { field: 'Content-Type', problem: 'charset or encoding is not supported' },

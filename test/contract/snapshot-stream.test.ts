@@ -1,13 +1,20 @@
 /**
- * A snapshot export over HTTP is written piece by piece from the live state: other stores are answered
- * while a large one streams, and the exported store's own requests wait, so the snapshot is one moment.
+ * A snapshot export over HTTP is written piece by piece from the live state, and an import is read, checked
+ * and indexed in steps: other stores are answered while a large one streams either way, and that store's own
+ * requests wait, so the snapshot is one moment and the import lands whole.
  */
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.ts';
 import { credentials, useHarness } from '../support/simulator.ts';
 
+const h = useHarness({ scenario: 'on-preorder' });
+
+/** A store of the large-catalogue scenario (100,000 pre-orders), built once for the tests that need one. */
+let large: Promise<{ id: string }> | undefined;
+const largeStore = (): Promise<{ id: string }> => (large ??= h().control('POST', '/__sim/stores', { scenario: 'large-catalogue' }).then((res) => res.body.data as { id: string }));
+
 describe('a snapshot export over HTTP', () => {
-  const h = useHarness({ scenario: 'on-preorder' });
 
   it('answers the same bytes as the export in-process', async () => {
     const res = await fetch(`${h().url}/__sim/snapshot`);
@@ -18,7 +25,7 @@ describe('a snapshot export over HTTP', () => {
   });
 
   it('lets another store answer while a store of 100,000 pre-orders streams, and holds that store\'s own writes until it is out', async () => {
-    const big = (await h().control('POST', '/__sim/stores', { scenario: 'large-catalogue' })).body.data;
+    const big = await largeStore();
     const live = h().sim.engine.stores.require(big.id).state.data.waitlists.find((w) => w.state === 'LIVE' && w.allocations.some((a) => a.committed < (a.buy_size ?? 0)))!;
     const variant = live.allocations.find((a) => a.committed < (a.buy_size ?? 0))!.variant_id;
     const order: string[] = [];
@@ -55,5 +62,99 @@ describe('a snapshot export over HTTP', () => {
     } finally {
       check.close();
     }
-  }, 60_000);
+  }, 180_000);
+});
+
+/** Sends a body with node:http and resolves once all of it is handed to the socket, with the answer to come. */
+function sendBody(url: string, method: string, body: string): { sent: Promise<void>; answered: Promise<{ status: number; text: string }> } {
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => (markSent = resolve));
+  const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest(url, { method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body, markSent);
+  });
+  return { sent, answered };
+}
+
+/** A GET's body over a connection of its own. */
+function getText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    }).on('error', reject).end();
+  });
+}
+
+describe('a snapshot import over HTTP', () => {
+
+  it('lets another store answer while a snapshot of 100,000 pre-orders is read in, and holds the importing store\'s own writes until it is in', async () => {
+    const source = await largeStore();
+    // On a new connection: the in-process import before this test held the loop past the keep-alive timeout.
+    const text = await getText(`${h().url}/__sim/stores/${source.id}/snapshot`);
+    // The export's `data` is the snapshot, sent as the text it came as.
+    const envelope = '{"meta":{"result":"success"},"data":';
+    expect(text.startsWith(envelope)).toBe(true);
+    const target = (await h().control('POST', '/__sim/stores', { scenario: 'on-preorder' })).body.data;
+    // A variant only the imported state has: a write that ran before the import would be refused.
+    const data = h().sim.engine.stores.require(source.id).state.data;
+    const live = data.waitlists.find((w) => w.state === 'LIVE' && w.allocations.some((a) => a.committed < (a.buy_size ?? 0)))!;
+    const variant = live.allocations.find((a) => a.committed < (a.buy_size ?? 0))!.variant_id;
+    const order: string[] = [];
+    const upload = sendBody(`${h().url}/__sim/stores/${target.id}/snapshot`, 'PUT', text.slice(envelope.length, -1));
+    const imported = upload.answered.then((answer) => {
+      order.push('import');
+      return answer;
+    });
+    await upload.sent;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const other = fetch(`${h().url}/api/v1/waitlists?api_key=${credentials.public_api_key}`).then((res) => {
+      order.push('other store');
+      return res.status;
+    });
+    const write = fetch(`${h().url}/__sim/stores/${target.id}/pre-orders`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'during-import@example.com', lines: [{ variant_id: variant, quantity: 1 }] }),
+    }).then(async (res) => {
+      order.push('write to the importing store');
+      return res.status;
+    });
+    const [answer, otherStatus, writeStatus] = await Promise.all([imported, other, write]);
+    expect(answer.status, answer.text.slice(0, 500)).toBe(200);
+    expect(otherStatus).toBe(200);
+    expect(writeStatus).toBe(201);
+    expect(order).toEqual(['other store', 'import', 'write to the importing store']);
+    const state = h().sim.engine.stores.require(target.id).state.data;
+    expect(data.pre_orders.length).toBeGreaterThanOrEqual(100_000);
+    expect(state.pre_orders).toHaveLength(data.pre_orders.length + 1);
+    expect(JSON.stringify(state.pre_orders.slice(0, -1))).toBe(JSON.stringify(data.pre_orders));
+    expect(state.settings.public_api_key).toBe(target.credentials.public_api_key);
+  }, 180_000);
+
+  it('refuses a snapshot with one bad pre-order as the in-process import does, naming the field at its place in the list', async () => {
+    const snapshot = (h().sim.engine.dispatch('exportSnapshot', {}).body as { data: unknown }).data as { stores: Record<string, { pre_orders: { email: unknown }[] }> };
+    const orders = Object.values(snapshot.stores)[0]!.pre_orders;
+    orders[orders.length - 1]!.email = 42;
+    const before = await (await fetch(`${h().url}/__sim/snapshot`)).text();
+    const overHttp = await h().control('PUT', '/__sim/snapshot', snapshot);
+    const inProcess = h().sim.engine.dispatchRaw('importSnapshot', { body: snapshot });
+    expect(overHttp.status).toBe(400);
+    expect(overHttp.body).toEqual(inProcess.body);
+    expect(JSON.stringify(overHttp.body)).toContain(`pre_orders[${orders.length - 1}].email`);
+    expect(await (await fetch(`${h().url}/__sim/snapshot`)).text()).toBe(before);
+  });
+
+  it('refuses text that is not JSON with 400 MALFORMED_JSON and an empty body by naming what the snapshot lacks', async () => {
+    const cut = await sendBody(`${h().url}/__sim/snapshot`, 'PUT', '{"version":1,"stores":{"default":{"pre_orders":[{"id":1},').answered;
+    expect(cut.status).toBe(400);
+    expect(JSON.parse(cut.text).error.code).toBe('MALFORMED_JSON');
+    const empty = await sendBody(`${h().url}/__sim/snapshot`, 'PUT', '').answered;
+    expect(empty.status).toBe(400);
+    expect(JSON.parse(empty.text).error.code).toBe('INVALID_SNAPSHOT');
+  });
 });
