@@ -12,6 +12,7 @@ import { readBodyChunks, type BodyChunks } from './body-chunks.ts';
 import { runInSlices } from './sliced-work.ts';
 import { requestContext } from './request-context.ts';
 import { createWorkQueue } from './work-queue.ts';
+import { sendJson } from './json-bytes.ts';
 import type { Webhooks } from '../webhooks/hub.ts';
 import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
@@ -106,7 +107,7 @@ function writeAnswer(res: Response, answer: Answer): void {
     default:
       res.status(answer.status);
       for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
-      res.json(answer.body);
+      sendJson(res, answer.body);
   }
 }
 

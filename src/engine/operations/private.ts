@@ -6,7 +6,8 @@ import { cursor } from '../present/page.ts';
 import { refund } from '../../domain/refunds.ts';
 import { unitsAt } from '../../domain/store.ts';
 import type { Handlers } from '../handler.ts';
-import { presentFulfillment, presentFulfillmentOrder, presentPreOrder, presentWaitlist } from '../present/private.ts';
+import { presentPreOrderPage } from '../present/pre-order-page.ts';
+import { presentFulfillment, presentFulfillmentOrder, presentWaitlist } from '../present/private.ts';
 
 type PrivateOperations = Pick<operations, 'listWaitlists' | 'listPreOrders' | 'countPreOrders' | 'countSkuUnits' | 'updateInventory' | 'listFulfillmentOrders' | 'getFulfillmentOrder' | 'createFulfillment' | 'createRefund'>;
 
@@ -19,7 +20,7 @@ export const privateHandlers: Handlers<PrivateOperations> = {
   listPreOrders: ({ state, query }) => {
     const page = listPreOrders(state, query, query.limit ?? 10, query.starting_after);
     const info = cursor(page);
-    return { status: 200, data: { orders: page.items.map(presentPreOrder), ...info }, nextCursor: info.starting_after };
+    return { status: 200, data: presentPreOrderPage(state, page.items, info), nextCursor: info.starting_after };
   },
   countPreOrders: ({ state, query }) => ({ status: 200, data: { count: countPreOrders(state, query) } }),
   countSkuUnits: ({ state, path, query, now }) => {

@@ -1,0 +1,105 @@
+import type { components } from '../../../generated/purple-dot.ts';
+import type { StoreState } from '../../domain/store.ts';
+import type { PreOrder } from '../../domain/types.ts';
+import { JsonText, withJsonText } from '../json-text.ts';
+import { preOrderTexts } from './pre-order-text.ts';
+import { presentPreOrder } from './private.ts';
+
+type PageInfo = { has_more: boolean; starting_after: string | null };
+type PreOrderPage = { orders: components['schemas']['PreOrder'][] } & PageInfo;
+
+/**
+ * A page of pre-orders (A2's `data`), as objects for in-process callers and the journal, and as JSON text for
+ * the HTTP adapter. The text is exactly `JSON.stringify` of the object: the same items in the same order, then
+ * the cursor fields. It is made from the store's kept text of each order (pre-order-text.ts), so only orders
+ * that changed since they were last read are serialised; and a page read again with nothing on it changed
+ * gets the very same `JsonText` as last time (see `RecentPages`), whose bytes are then already made.
+ */
+export function presentPreOrderPage(state: StoreState, orders: readonly PreOrder[], info: PageInfo): PreOrderPage {
+  const presented = orders.map(presentPreOrder);
+  const pages = recentPages(state);
+  let text = pages.find(orders, info);
+  if (text === undefined) {
+    const texts = preOrderTexts(state);
+    const pieces: string[] = ['{"orders":['];
+    orders.forEach((order, i) => {
+      if (i > 0) pieces.push(',');
+      pieces.push(texts.textOf(order, () => JSON.stringify(presented[i])));
+    });
+    pieces.push(`],${JSON.stringify(info).slice(1)}`);
+    text = new JsonText(pieces);
+    pages.keep(orders, info, text);
+  }
+  return withJsonText({ orders: presented, ...info }, text);
+}
+
+interface KeptPage {
+  orders: readonly PreOrder[];
+  seqs: number[];
+  info: PageInfo;
+  text: JsonText;
+}
+
+/**
+ * The last few pages served from one store state, least recently used first out. A page is the same when it
+ * holds the same order objects, each at the same `update_seq`, and the same cursor fields; whichever query
+ * found it. Bounded by count and by characters, so it keeps a handful of pages, not a walk of the store.
+ */
+class RecentPages {
+  private readonly pages = new Map<string, KeptPage>();
+  private chars = 0;
+
+  constructor(private readonly limits = { pages: 16, chars: 4 * 1024 * 1024 }) {}
+
+  find(orders: readonly PreOrder[], info: PageInfo): JsonText | undefined {
+    const key = keyOf(orders, info);
+    const kept = this.pages.get(key);
+    if (kept === undefined) return undefined;
+    this.pages.delete(key);
+    if (!samePage(kept, orders, info)) {
+      this.chars -= kept.text.length;
+      return undefined;
+    }
+    this.pages.set(key, kept);
+    return kept.text;
+  }
+
+  keep(orders: readonly PreOrder[], info: PageInfo, text: JsonText): void {
+    const length = text.length;
+    if (length > this.limits.chars) return;
+    const key = keyOf(orders, info);
+    const old = this.pages.get(key);
+    if (old) this.chars -= old.text.length;
+    this.pages.delete(key);
+    this.pages.set(key, { orders: [...orders], seqs: orders.map((o) => o.update_seq), info: { ...info }, text });
+    this.chars += length;
+    for (const [oldest, page] of this.pages) {
+      if (this.pages.size <= this.limits.pages && this.chars <= this.limits.chars) break;
+      this.pages.delete(oldest);
+      this.chars -= page.text.length;
+    }
+  }
+}
+
+const keyOf = (orders: readonly PreOrder[], info: PageInfo): string =>
+  `${orders.length}:${orders[0]?.id ?? ''}:${orders[orders.length - 1]?.id ?? ''}:${info.has_more}:${info.starting_after ?? ''}`;
+
+function samePage(kept: KeptPage, orders: readonly PreOrder[], info: PageInfo): boolean {
+  if (kept.orders.length !== orders.length || kept.info.has_more !== info.has_more || kept.info.starting_after !== info.starting_after) return false;
+  for (let i = 0; i < orders.length; i += 1) {
+    const order = orders[i]!;
+    if (kept.orders[i] !== order || kept.seqs[i] !== order.update_seq) return false;
+  }
+  return true;
+}
+
+const byState = new WeakMap<StoreState, RecentPages>();
+
+function recentPages(state: StoreState): RecentPages {
+  let pages = byState.get(state);
+  if (pages === undefined) {
+    pages = new RecentPages();
+    byState.set(state, pages);
+  }
+  return pages;
+}

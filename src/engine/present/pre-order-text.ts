@@ -1,0 +1,86 @@
+import type { StoreState } from '../../domain/store.ts';
+import type { PreOrder } from '../../domain/types.ts';
+
+/**
+ * Presented pre-orders as JSON text, kept per store until the order changes, so a page that an export poller
+ * reads again and again is serialised once, not on every read (issue 15: serialising a page of 200 was half
+ * of its time).
+ *
+ * Valid until the order changes: every change to a pre-order goes through `touchPreOrder`, which raises its
+ * `update_seq`, and `presentPreOrder` reads nothing but the order; so a text is reused only for the same order
+ * object at the same `update_seq`. A reset, a scenario load or a snapshot import replaces the store's state
+ * whole: the cache belongs to one state (a WeakMap keyed by it, as a field of the state would), so it is
+ * dropped with it, and a deleted store's cache goes with its state. Several engines in one process share
+ * nothing: each state has its own.
+ *
+ * Bounded per store, least recently used first out, by count and by characters, so a poller walking 100,000
+ * pre-orders keeps at most the last few thousand.
+ */
+export interface PreOrderTextLimits {
+  /** Most orders kept per store. */
+  entries: number;
+  /** Most characters of text kept per store (about bytes: the text is mostly ASCII). */
+  chars: number;
+}
+
+export const DEFAULT_TEXT_LIMITS: PreOrderTextLimits = { entries: 8_192, chars: 8 * 1024 * 1024 };
+
+interface Entry {
+  order: PreOrder;
+  seq: number;
+  text: string;
+}
+
+/** One store state's texts, oldest use first (a Map keeps insertion order; a hit moves to the end). */
+export class PreOrderTexts {
+  private readonly entries = new Map<string, Entry>();
+  private chars = 0;
+
+  constructor(private readonly limits: PreOrderTextLimits = DEFAULT_TEXT_LIMITS) {}
+
+  /** The order's JSON text: the kept one while the order is unchanged, else `serialise()` (then kept). */
+  textOf(order: PreOrder, serialise: () => string): string {
+    const kept = this.entries.get(order.id);
+    if (kept !== undefined) {
+      this.entries.delete(order.id);
+      if (kept.order === order && kept.seq === order.update_seq) {
+        this.entries.set(order.id, kept);
+        return kept.text;
+      }
+      this.chars -= kept.text.length;
+    }
+    const text = serialise();
+    this.entries.set(order.id, { order, seq: order.update_seq, text });
+    this.chars += text.length;
+    this.evict();
+    return text;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get characters(): number {
+    return this.chars;
+  }
+
+  private evict(): void {
+    for (const [id, entry] of this.entries) {
+      if (this.entries.size <= this.limits.entries && this.chars <= this.limits.chars) return;
+      this.entries.delete(id);
+      this.chars -= entry.text.length;
+    }
+  }
+}
+
+const byState = new WeakMap<StoreState, PreOrderTexts>();
+
+/** The texts of one store state, made on first use. */
+export function preOrderTexts(state: StoreState): PreOrderTexts {
+  let texts = byState.get(state);
+  if (texts === undefined) {
+    texts = new PreOrderTexts();
+    byState.set(state, texts);
+  }
+  return texts;
+}
