@@ -3,9 +3,13 @@
  * and indexed in steps: other stores are answered while a large one streams either way, and that store's own
  * requests wait, so the snapshot is one moment and the import lands whole.
  */
+import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.ts';
+import { createSimulator } from '../../src/http/app.ts';
 import { credentials, useHarness } from '../support/simulator.ts';
 
 const h = useHarness({ scenario: 'on-preorder' });
@@ -156,5 +160,30 @@ describe('a snapshot import over HTTP', () => {
     const empty = await sendBody(`${h().url}/__sim/snapshot`, 'PUT', '').answered;
     expect(empty.status).toBe(400);
     expect(JSON.parse(empty.text).error.code).toBe('INVALID_SNAPSHOT');
+  });
+});
+
+describe('a snapshot import over HTTP with a state file', () => {
+  it('is in the store after a restart from the state file, as it was answered', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pd-import-state-')), 'state.jsonl');
+    const source = createEngine({ scenario: 'ready-to-fulfil', seed: 7, journalSize: 0 });
+    const snapshot = (source.dispatch('exportSnapshot', {}).body as { data: unknown }).data;
+    source.close();
+    const first = createSimulator({ stateFile: path, scenario: 'on-preorder', clock: 'manual', journalSize: 0 });
+    const running = await first.listen(0);
+    const imported = await sendBody(`${running.url}/__sim/snapshot`, 'PUT', JSON.stringify(snapshot, null, 2)).answered;
+    expect(imported.status, imported.text.slice(0, 300)).toBe(200);
+    const before = JSON.stringify(first.engine.dispatch('exportSnapshot', {}).body);
+    await running.close();
+    first.engine.close();
+    await first.stateFile?.close();
+    const second = createSimulator({ stateFile: path, journalSize: 0 });
+    try {
+      expect(JSON.stringify(second.engine.dispatch('exportSnapshot', {}).body)).toBe(before);
+      expect(second.engine.defaultStore().scenario).toBe('ready-to-fulfil');
+    } finally {
+      second.engine.close();
+      await second.stateFile?.close();
+    }
   });
 });
