@@ -23,7 +23,8 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'reset-delay') delay.reset();
   if (message.type === 'stats') {
     globalThis.gc?.();
-    process.send!({ type: 'stats', rss: process.memoryUsage().rss, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 });
+    const memory = process.memoryUsage();
+    process.send!({ type: 'stats', rss: memory.rss, heapUsed: memory.heapUsed, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 });
   }
   if (message.type === 'stop') void running.close().then(() => process.exit(0));
 });

@@ -15,9 +15,9 @@ const connections = Number(process.argv[3] ?? 100);
 const server = fork(new URL('./load-server.ts', import.meta.url).pathname, ['on-preorder', '10000'], { execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.LOAD_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.LOAD_PROFILE] : [])] });
 const [ready] = (await once(server, 'message')) as [{ url: string }];
 const url = ready.url;
-const stats = async (): Promise<{ rss: number; maxDelayMs: number; p99DelayMs: number }> => {
+const stats = async (): Promise<{ rss: number; heapUsed: number; maxDelayMs: number; p99DelayMs: number }> => {
   server.send({ type: 'stats' });
-  const [message] = (await once(server, 'message')) as [{ rss: number; maxDelayMs: number; p99DelayMs: number }];
+  const [message] = (await once(server, 'message')) as [{ rss: number; heapUsed: number; maxDelayMs: number; p99DelayMs: number }];
   return message;
 };
 
@@ -79,3 +79,8 @@ console.log(`  latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} m
 console.log(`  a new connection's first answer: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms (${sorted.length} probes)`);
 console.log(`  event-loop delay during the run: p99 ${after.p99DelayMs.toFixed(1)} ms, max ${after.maxDelayMs.toFixed(1)} ms`);
 console.log(`  RSS after warm-up ${mib(warm.rss)} MiB, after the run ${mib(after.rss)} MiB; the store now holds ${storeCount.data.count} pre-orders`);
+// What the new state accounts for: the live heap's growth after a full GC (the pre-orders placed, the exports).
+const stateGrowth = Math.max(0, after.heapUsed - warm.heapUsed);
+const allowed = warm.rss * 1.1 + stateGrowth;
+console.log(`  live heap after a full GC: ${mib(warm.heapUsed)} MiB after warm-up, ${mib(after.heapUsed)} MiB after the run (+${mib(stateGrowth)} MiB of new state)`);
+console.log(`  RSS after the run ${after.rss <= allowed ? 'is within' : 'is over'} 10% of RSS after warm-up plus the new state (${mib(after.rss)} MiB against ${mib(allowed)} MiB)`);
