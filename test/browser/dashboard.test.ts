@@ -4,6 +4,8 @@
  * go to artifacts/, which CI keeps.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -55,10 +57,20 @@ describe.runIf(browserTestsRun)('the dashboard, in Chromium', () => {
     await page.getByRole('button', { name: 'Show Private access token' }).click();
     expect(await page.locator('#store').textContent()).toContain('pd_sim_private_access_token');
 
-    const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+    // First contentful paint of five fresh loads (a new browser context each, so nothing is cached): the median.
+    const paints: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const context = await browser.newContext();
+      const fresh = await context.newPage();
+      await fresh.goto(`${running.url}/__sim/ui/`);
+      await fresh.locator('#pre-orders tbody tr').first().waitFor({ timeout: 10_000 });
+      paints.push(await fresh.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1));
+      await context.close();
+    }
+    const paint = Math.round([...paints].sort((a, b) => a - b)[2]!);
     const sizes = assetSizes();
-    writeFileSync(join(screenshots, '..', 'dashboard-metrics.json'), `${JSON.stringify({ firstContentfulPaintMs: Math.round(paint), assets: sizes }, null, 2)}\n`);
-    console.log(`dashboard: first contentful paint ${Math.round(paint)} ms; ${sizes.files} files, ${sizes.raw} bytes, ${sizes.gzip} bytes gzipped`);
+    writeFileSync(join(screenshots, '..', 'dashboard-metrics.json'), `${JSON.stringify({ firstContentfulPaintMs: { median: paint, runs: paints.map(Math.round) }, assets: sizes }, null, 2)}\n`);
+    console.log(`dashboard: first contentful paint ${paint} ms (median of ${paints.map(Math.round).join(', ')}); ${sizes.files} files, ${sizes.raw} bytes, ${sizes.gzip} bytes gzipped`);
     expect(paint).toBeGreaterThan(0);
     expect(sizes.gzip).toBeLessThan(50_000);
   });
@@ -132,6 +144,29 @@ describe.runIf(browserTestsRun)('the dashboard, in Chromium', () => {
     const row = page.locator('#units tbody tr', { hasText: 'HPB1-S' });
     await row.waitFor({ timeout: 10_000 });
     expect(await page.locator('#units thead').textContent()).toBe('SKUOpenCancelledExported');
+  });
+
+  it('shows the webhook a pre-order placed from the page sent, with its attempt', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      req.on('data', (chunk: Buffer) => received.push(chunk.toString()));
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      await fetch(`${running.url}/__sim/webhooks`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['pre_order.created'] }),
+      });
+      await page.getByLabel('Shopper email').fill('grace@example.com');
+      await page.getByRole('button', { name: 'Place pre-order' }).click();
+      const delivery = page.locator('#webhooks [aria-label=Deliveries] tbody tr', { hasText: 'pre_order.created' });
+      await delivery.waitFor({ timeout: 10_000 });
+      expect(await delivery.locator('.badge').textContent()).toBe('204');
+      expect(received.join('')).toContain('grace@example.com');
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('shows a refusal of the control API with its message', async () => {

@@ -19,7 +19,11 @@ const picker = document.getElementById('store-picker') as HTMLSelectElement;
 const notices = createNotices(document.getElementById('notices')!);
 const api = createApi(initialToken());
 
-const panels: Panel[] = [storePanel(), faultsPanel(), waitlistsPanel(), productsPanel(), unitsPanel(), preOrdersPanel(), fulfilmentPanel(), webhooksPanel(), coveragePanel()];
+const webhooks = webhooksPanel();
+const panels: Panel[] = [storePanel(), faultsPanel(), waitlistsPanel(), productsPanel(), unitsPanel(), preOrdersPanel(), fulfilmentPanel(), webhooks, coveragePanel()];
+/** Webhooks go out after the change that caused them, and their delivery is no request: look at them again a little later. */
+const DELIVERIES_SETTLE_MS = 1_500;
+let lateLook: ReturnType<typeof setTimeout> | undefined;
 const journal = createJournalView(api, { onEntry: () => scheduleRefresh(), onLocked: () => void locked() });
 
 let stores: Store[] = [];
@@ -45,6 +49,8 @@ function refresh(): Promise<void> {
       fillPicker();
       const ctx = context();
       await Promise.all(panels.map((p) => p.load(ctx)));
+      clearTimeout(lateLook);
+      lateLook = setTimeout(() => void webhooks.load(context()), DELIVERIES_SETTLE_MS);
     } while (again);
   })().catch((error: unknown) => {
     if (error instanceof ApiError && error.status === 401) return locked(error.message);
