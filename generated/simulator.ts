@@ -500,9 +500,11 @@ export interface paths {
          *     `Accept: text/event-stream` the answer is a stream of server-sent events that stays open: first the
          *     entries already kept whose `seq` is above `after` (at most `limit`, the newest), then each new entry as
          *     it is journaled, one event each (`id:` the entry's `seq`, `event: entry`, `data:` the `JournalEntry` as
-         *     one line of JSON), and a comment line (`: keep-alive`) every 15 seconds. It ends when the client goes
-         *     away or the simulator closes. A client that reconnects passes the last `seq` it saw as `after`, so it
-         *     misses nothing the journal still keeps. Any other `Accept` gets the same first entries as JSON and no
+         *     one line of JSON), and a comment line (`: keep-alive`) every 15 seconds; it opens with `retry: 2000`.
+         *     The entries are those `getJournal` shows (on the default store, also the requests that named no store).
+         *     It ends when the client goes away, when the simulator closes, or when the client has left more than
+         *     8 MB unread (a stalled reader must not hold the process's memory). A client that reconnects passes the
+         *     last `seq` it saw as `after`, so it misses nothing the journal still keeps. Any other `Accept` gets the same first entries as JSON and no
          *     stream. Like `getJournal` it is not journaled itself. It carries no CORS grant and needs the control token
          *     like every control operation, so a browser client sends it with `fetch` (an `EventSource` cannot send
          *     `Authorization`).
