@@ -30,8 +30,12 @@ export interface StoreIndex {
   preOrdersByReference: Map<string, PreOrder>;
   lineItems: Map<string, LineRef>;
   externalOrders: Map<string, { order: PreOrder; exported: ExportedOrder }>;
-  /** Lines of a SKU in placement order; entries before `head` are known not to be open any more. */
-  linesBySku: Map<string, { queue: LineRef[]; head: number }>;
+  /**
+   * Lines of a SKU in placement order; entries before `head` are known not to be open any more. `orders`
+   * counts the distinct pre-orders among them (a pre-order's lines are indexed together, so a repeat of
+   * one is always next to it), which a count filtered by one SKU answers with.
+   */
+  linesBySku: Map<string, { queue: LineRef[]; head: number; orders: number }>;
   fulfillmentOrdersById: Map<string, FulfillmentOrder>;
   fulfillmentOrderPosition: Map<string, number>;
   fulfillmentOrdersByReference: Map<string, FulfillmentOrder>;
@@ -161,8 +165,12 @@ export function indexPreOrder(index: StoreIndex, order: PreOrder): void {
     const ref = { order, line };
     index.lineItems.set(line.id, ref);
     const bySku = index.linesBySku.get(line.sku);
-    if (bySku) bySku.queue.push(ref);
-    else index.linesBySku.set(line.sku, { queue: [ref], head: 0 });
+    if (!bySku) {
+      index.linesBySku.set(line.sku, { queue: [ref], head: 0, orders: 1 });
+      continue;
+    }
+    if (bySku.queue[bySku.queue.length - 1]!.order !== order) bySku.orders += 1;
+    bySku.queue.push(ref);
   }
 }
 
