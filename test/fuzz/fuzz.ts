@@ -50,6 +50,8 @@ export const DEFAULT_WEIGHTS: Record<string, number> = {
   reset: 1, resetInStore: 1, loadScenario: 1, loadScenarioInStore: 1, importSnapshot: 2, importSnapshotInStore: 1,
   createStore: 2, deleteStore: 2, setClock: 3, setClockInStore: 1,
   exportSnapshot: 2, exportSnapshotInStore: 1, getJournal: 2, getJournalInStore: 1,
+  // The dashboard's reads: as rare as the journal's, so the calls above keep their share of each sequence.
+  streamJournal: 2, streamJournalInStore: 1, listProducts: 2, listProductsInStore: 1, listRefunds: 2, listRefundsInStore: 1,
   // A rule lives only until a few Purple Dot requests meet it (see FAULTED_REQUESTS): removing one by its
   // id must come soon after adding it.
   removeFault: 12, removeFaultInStore: 12,
