@@ -44,17 +44,17 @@ export function touchWaitlist(state: StoreState, waitlist: Waitlist, at: Date | 
 }
 
 /** The one way a pre-order changes: moves its update time and its place in the update-time view, and records the event. */
-export function touchPreOrder(state: StoreState, order: PreOrder, now: Date, event: Without<Extract<DomainEvent, { type: `pre_order.${string}` | 'line_items.exported' }>, 'at' | 'pre_order_id'>): void {
+export function touchPreOrder(state: StoreState, order: PreOrder, now: Date, event: Without<Extract<DomainEvent, { type: `pre_order.${string}` | 'line_items.exported' }>, 'at' | 'pre_order_id'>, iso = now.toISOString()): void {
   state.data.counters.updates += 1;
   order.update_seq = state.data.counters.updates;
-  order.updated_at = now.toISOString();
+  order.updated_at = iso;
   state.index.updateLog.push({ seq: order.update_seq, at: now.getTime(), order });
   record(state, { ...event, at: order.updated_at, pre_order_id: order.id } as DomainEvent);
 }
 
 /** The one way a fulfillment order changes. */
-export function touchFulfillmentOrder(state: StoreState, fo: FulfillmentOrder, now: Date, event: Without<Extract<DomainEvent, { type: `fulfillment_order.${string}` }>, 'at' | 'fulfillment_order_id' | 'pre_order_id'>): void {
-  fo.updated_at = now.toISOString();
+export function touchFulfillmentOrder(state: StoreState, fo: FulfillmentOrder, now: Date, event: Without<Extract<DomainEvent, { type: `fulfillment_order.${string}` }>, 'at' | 'fulfillment_order_id' | 'pre_order_id'>, iso = now.toISOString()): void {
+  fo.updated_at = iso;
   record(state, { ...event, at: fo.updated_at, fulfillment_order_id: fo.id, pre_order_id: fo.pre_order_id } as DomainEvent);
 }
 
