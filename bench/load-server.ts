@@ -24,7 +24,7 @@ process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
     globalThis.gc?.();
     const memory = process.memoryUsage();
-    process.send!({ type: 'stats', rss: memory.rss, heapUsed: memory.heapUsed, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 });
+    process.send!({ type: 'stats', rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 });
   }
   if (message.type === 'stop') void running.close().then(() => process.exit(0));
 });
