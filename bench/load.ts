@@ -58,6 +58,10 @@ const probe = (): Promise<number> => new Promise((resolve) => {
 // flight need far more than 10), and that high-water mark is the working size, not a leak.
 await autocannon({ url, requests, connections: 10, amount: 12_000 });
 await autocannon({ url, requests, connections, duration: 10 });
+// Memory is read at rest: 10 s idle, then a full GC, after the warm-up and after the run alike (V8 hands pages
+// back to the system some seconds after a burst, not at once).
+const rest = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10_000));
+await rest();
 const warm = await stats();
 server.send({ type: 'reset-delay' });
 const waits: number[] = [];
@@ -71,6 +75,7 @@ const prober = (async () => {
 const result = await autocannon({ url, requests, connections, duration: seconds });
 probing = false;
 await prober;
+await rest();
 const after = await stats();
 const storeCount = await (await fetch(`${url}/admin/api/v1/pre-orders/count`, { headers })).json() as { data: { count: number } };
 server.send({ type: 'stop' });
