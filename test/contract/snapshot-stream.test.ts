@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.ts';
@@ -160,6 +161,38 @@ describe('a snapshot import over HTTP', () => {
     const empty = await sendBody(`${h().url}/__sim/snapshot`, 'PUT', '').answered;
     expect(empty.status).toBe(400);
     expect(JSON.parse(empty.text).error.code).toBe('INVALID_SNAPSHOT');
+  });
+});
+
+describe('a snapshot import body over HTTP', () => {
+  const put = async (body: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; code?: string }> => {
+    const res = await fetch(`${h().url}/__sim/snapshot`, { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+    const answer = (await res.json()) as { error?: { code: string } };
+    return { status: res.status, code: answer.error?.code };
+  };
+  const snapshotText = (): string => JSON.stringify((h().sim.engine.dispatch('exportSnapshot', {}).body as { data: unknown }).data);
+
+  it('is read through gzip, deflate and br as well as plain', async () => {
+    const text = snapshotText();
+    expect(await put(text)).toEqual({ status: 200, code: undefined });
+    expect(await put(gzipSync(text), { 'content-encoding': 'gzip' })).toEqual({ status: 200, code: undefined });
+    expect(await put(deflateSync(text), { 'content-encoding': 'deflate' })).toEqual({ status: 200, code: undefined });
+    expect(await put(brotliCompressSync(Buffer.from(text)), { 'content-encoding': 'br' })).toEqual({ status: 200, code: undefined });
+  });
+
+  it('refuses an encoding or charset it cannot read with 415, a broken gzip stream with 400, and keeps the state', async () => {
+    const before = snapshotText();
+    expect(await put(before, { 'content-encoding': 'zstd' })).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(await put(before, { 'content-type': 'application/json; charset=latin1' })).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(await put(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' })).toEqual({ status: 400, code: 'INVALID_REQUEST' });
+    expect(snapshotText()).toBe(before);
+  });
+
+  it('counts the limit after inflating: 300 KB of gzip that would inflate past 256 MB is refused with 413, and the simulator answers on', async () => {
+    const bomb = gzipSync(Buffer.alloc(257 * 1024 * 1024, 32));
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(await put(bomb, { 'content-encoding': 'gzip' })).toEqual({ status: 413, code: 'BODY_TOO_LARGE' });
+    expect((await fetch(`${h().url}/__sim/status`)).status).toBe(200);
   });
 });
 
