@@ -6,7 +6,8 @@
  *   node scripts/build-binary.mjs [--out <file>]     (npm run build:binary; default dist-bin/purple-dot-sim)
  *
  * Steps, and why:
- * 1. the strict build (scripts/build.mjs) and `npm pack`: the binary holds what the npm package ships;
+ * 1. the strict build (scripts/build.mjs; skipped when dist/ is stamped as a clean build no source is newer
+ *    than, as after `npm ci`) and `npm pack`: the binary holds what the npm package ships;
  * 2. `npm install --omit=dev` of that tarball into an empty staging folder, as scripts/try-package.mjs does:
  *    the package and its production dependencies exactly as `npm i purple-dot-sim` lays them out;
  * 3. that node_modules folder packed into one gzipped archive (format in scripts/sea-launcher.cjs): one SEA
@@ -26,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { staleness } from './build.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -96,8 +98,14 @@ export async function buildBinary({ out = join(ROOT, 'dist-bin', 'purple-dot-sim
   // Children get none of npm's `npm_*` variables (from `npm run`): the staging install is a plain one.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
   try {
-    step('build (scripts/build.mjs)');
-    run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The stamp is written only after a build without type errors, so "not stale" means a clean, current dist/.
+    const stale = staleness();
+    if (stale) {
+      step(`build (scripts/build.mjs: ${stale})`);
+      run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    } else {
+      step('dist/ is a clean build of the current sources');
+    }
 
     step('npm pack');
     mkdirSync(join(work, 'pack'));
