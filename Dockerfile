@@ -7,7 +7,8 @@
 #
 # Bound to 0.0.0.0 inside the container, the simulator refuses to start without a control token (it locks
 # /__sim, which hands out every store's credentials): give it through PURPLE_DOT_SIM_CONTROL_TOKEN.
-FROM debian:bookworm-slim
+# The binary is x86-64: on an arm64 machine Docker runs this image (and the unpacking step below) emulated.
+FROM --platform=linux/amd64 debian:bookworm-slim
 
 COPY dist-bin/purple-dot-sim /usr/local/bin/purple-dot-sim
 

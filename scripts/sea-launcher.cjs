@@ -75,7 +75,7 @@ function writeTree(gzipped, dir) {
 /** The cache roots to try, in order; the temp one is checked to be this user's own before it is used. */
 function cacheRoots(env = process.env) {
   const roots = [];
-  if (env.PURPLE_DOT_SIM_CACHE_DIR) roots.push({ dir: env.PURPLE_DOT_SIM_CACHE_DIR });
+  if (env.PURPLE_DOT_SIM_CACHE_DIR) roots.push({ dir: path.resolve(env.PURPLE_DOT_SIM_CACHE_DIR) });
   if (env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME)) roots.push({ dir: path.join(env.XDG_CACHE_HOME, 'purple-dot-sim') });
   let home = '';
   try {
@@ -102,6 +102,19 @@ function prepareRoot(root) {
   fs.accessSync(root.dir, fs.constants.W_OK);
 }
 
+/** Unpacking folders of `key` left by a run killed mid-way (an hour old: no run takes that long to unpack). */
+function removeAbandoned(rootDir, key) {
+  for (const name of fs.readdirSync(rootDir)) {
+    if (!name.startsWith(`.unpacking-${key}-`)) continue;
+    const dir = path.join(rootDir, name);
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
 /**
  * The folder holding the unpacked app for `key`: found in a root where it is already complete, else unpacked
  * into the first root that takes it. `archive()` gives the gzipped pack (read only when unpacking).
@@ -116,6 +129,7 @@ function ensureUnpacked(key, archive, roots = cacheRoots()) {
     let temp;
     try {
       prepareRoot(root);
+      removeAbandoned(root.dir, key);
       const dir = path.join(root.dir, key);
       temp = fs.mkdtempSync(path.join(root.dir, `.unpacking-${key}-`));
       fs.chmodSync(temp, 0o755);

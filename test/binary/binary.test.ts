@@ -9,7 +9,7 @@
  * lists them as skipped and runs only the launcher's own checks at the end of this file.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ interface Run {
 interface Launcher {
   MAGIC: string;
   writeTree(gzipped: Buffer, dir: string): void;
+  ensureUnpacked(key: string, archive: () => Buffer, roots: { dir: string; private?: boolean }[]): string;
 }
 const launcher = createRequire(import.meta.url)('../../scripts/sea-launcher.cjs') as Launcher;
 
@@ -261,5 +262,26 @@ describe('the binary launcher (scripts/sea-launcher.cjs)', () => {
       expect(() => launcher.writeTree(packOf(path), dir), path).toThrow(/bad path/);
     }
     expect(existsSync(join(work, 'escaped.txt'))).toBe(false);
+  });
+
+  it('unpacks into <root>/<key> once, and clears unpacking folders a killed run left over an hour ago', () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    const abandoned = join(root, '.unpacking-k1-old');
+    const underWay = join(root, '.unpacking-k1-new');
+    mkdirSync(abandoned);
+    mkdirSync(underWay);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(abandoned, twoHoursAgo, twoHoursAgo);
+    let reads = 0;
+    const archive = (): Buffer => {
+      reads += 1;
+      return packOf('x.txt');
+    };
+    const dir = launcher.ensureUnpacked('k1', archive, [{ dir: root }]);
+    expect(dir).toBe(join(root, 'k1'));
+    expect(readFileSync(join(dir, 'x.txt'), 'utf8')).toBe('hi');
+    expect(readdirSync(root).sort()).toEqual(['.unpacking-k1-new', 'k1']);
+    expect(launcher.ensureUnpacked('k1', archive, [{ dir: root }])).toBe(dir);
+    expect(reads).toBe(1);
   });
 });
