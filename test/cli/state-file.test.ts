@@ -99,7 +99,12 @@ describe('purple-dot-sim serve --state-file', () => {
       }
     };
     const clients = [0, 1, 2, 3].map(client);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Killed once enough writes were acknowledged (not after a fixed time: a busy machine answers fewer), and at
+    // least 1.5 s in, so the kill lands among writes under way.
+    const started = Date.now();
+    while ((placed.length <= 20 || advanced <= 10 || Date.now() - started < 1_500) && Date.now() - started < 20_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const killed = once(first.child, 'exit');
     first.child.kill('SIGKILL');
     await killed;
