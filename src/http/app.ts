@@ -8,7 +8,7 @@ import { createEngine, type Engine, type EngineOptions } from '../engine/engine.
 import { openStateFile, StateFileError, type StateFile, type StateFileOptions } from '../state/state-file.ts';
 import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
-import { readBodyChunks, type BodyChunks } from './body-chunks.ts';
+import { BodyChunks, readBodyChunks } from './body-chunks.ts';
 import { runInSlices } from './sliced-work.ts';
 import { requestContext } from './request-context.ts';
 import { createWorkQueue } from './work-queue.ts';
@@ -72,8 +72,6 @@ const jsonBody = express.json({ limit: '1mb', strict: false });
 // A snapshot of the large-catalogue scenario is about 150 MB: read as bytes, and parsed by the engine in steps
 // (engine.importSteps), since JSON.parse of it in one go would hold every other store's answers for seconds.
 const SNAPSHOT_LIMIT = 256 * 1024 * 1024;
-
-const isChunks = (body: unknown): body is BodyChunks => body !== null && typeof body === 'object' && Array.isArray((body as BodyChunks).chunks) && typeof (body as BodyChunks).length === 'number';
 
 /** A charset other than UTF-8 in the Content-Type, which the snapshot's byte parser cannot read. */
 const otherCharset = (req: Request): boolean => {
@@ -356,7 +354,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
         };
         const store = engine.storeOf(operationId, request);
         work.push(() => {
-          const bytes = isChunks(req.body) ? req.body.chunks : undefined;
+          const bytes = req.body instanceof BodyChunks ? req.body.chunks : undefined;
           const steps = bytes && !bodyError ? engine.importSteps(operationId, request, bytes) : undefined;
           if (!steps || store === undefined) return respond({ ...request, body: bytes ? undefined : request.body });
           // The store's other requests wait until the import is in (or refused): they must see one state or the other.

@@ -9,10 +9,9 @@ class BodyReadError extends Error {
   }
 }
 
-/** The decoded body as it arrived, in chunks, and its length. */
-export interface BodyChunks {
-  chunks: Buffer[];
-  length: number;
+/** The decoded body as it arrived, in chunks, and its length (a class: no parsed JSON body can pass for one). */
+export class BodyChunks {
+  constructor(readonly chunks: Buffer[], readonly length: number) {}
 }
 
 const decoders: Record<string, () => NodeJS.ReadWriteStream> = {
@@ -65,7 +64,7 @@ export function readBodyChunks(req: Request, limit: number): Promise<BodyChunks>
     stream.once('end', () => {
       if (done) return;
       done = true;
-      resolve({ chunks, length });
+      resolve(new BodyChunks(chunks, length));
     });
     req.once('aborted', () => {
       if (!done) reject(new BodyReadError('request aborted', 400, 'request.aborted'));

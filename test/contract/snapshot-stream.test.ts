@@ -188,6 +188,13 @@ describe('a snapshot import body over HTTP', () => {
     expect(snapshotText()).toBe(before);
   });
 
+  it('leaves every other operation\'s JSON body to its own validation, even one shaped like the chunks a snapshot is read as', async () => {
+    const res = await fetch(`${h().url}/__sim/pre-orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chunks: [], length: 0 }) });
+    expect(res.status).toBe(400);
+    const fields = ((await res.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['email', 'lines', 'chunks', 'length']));
+  });
+
   it('counts the limit after inflating: 300 KB of gzip that would inflate past 256 MB is refused with 413, and the simulator answers on', async () => {
     const bomb = gzipSync(Buffer.alloc(257 * 1024 * 1024, 32));
     expect(bomb.length).toBeLessThan(1024 * 1024);
