@@ -1,5 +1,6 @@
 /**
- * Property-based invariants: random short sequences of control and API operations on one simulator, reset
+ * The property suite, one scenario per test file (invariants-<scenario>.test.ts) so the two run on both
+ * workers at once. Property-based invariants: random short sequences of control and API operations on one simulator, reset
  * between sequences, with every invariant checked after every step against a model of what the sequence did.
  * The seed is fixed so that a run of `npm test` (and so CI) is reproducible: a red run is a regression, not
  * the luck of the draw. Set FAST_CHECK_SEED to another number to explore, or to `random` for a fresh seed
@@ -12,7 +13,7 @@ import {
   apply, changedSkus, checkInvariants, exportedLineCount, loadFixture, observe, opArbitrary, Run, type Fixture, type Model, type Op, type Tally,
 } from './model.ts';
 
-/** Sequences per scenario; two scenarios, so 1,000 sequences per run of this file. */
+/** Sequences per scenario; two scenarios, so 1,000 sequences per run of the suite. */
 const SEQUENCES_PER_SCENARIO = 500;
 const sequences = fc.array(opArbitrary, { minLength: 5, maxLength: 15 });
 
@@ -89,26 +90,28 @@ function expectPathsTaken(tally: Tally): void {
   expect(short, `outcomes seen: ${JSON.stringify(Object.fromEntries([...tally].sort()))}`).toEqual([]);
 }
 
-describe('random sequences of control and API operations', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+/** The suite on one scenario: SEQUENCES_PER_SCENARIO random sequences, each from a reset, on one simulator. */
+export function invariantSuite(scenario: string): void {
+  describe('random sequences of control and API operations', () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await startHarness();
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
 
-  it('keep every invariant after every step on the on-preorder scenario', async () => {
-    const fixture = await loadFixture(h, 'on-preorder');
-    const tally: Tally = new Map();
-    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters('on-preorder'));
-    expectPathsTaken(tally);
-  }, 600_000);
-
-  it('keep every invariant after every step on the mixed-catalogue scenario', async () => {
-    const fixture = await loadFixture(h, 'mixed-catalogue');
-    const tally: Tally = new Map();
-    await fc.assert(fc.asyncProperty(sequences, (ops) => runSequence(h, fixture, ops, tally)), parameters('mixed-catalogue'));
-    expectPathsTaken(tally);
-  }, 600_000);
-});
+    it(`keep every invariant after every step on the ${scenario} scenario`, async () => {
+      const fixture = await loadFixture(h, scenario);
+      const tally: Tally = new Map();
+      // A line every 100 sequences, so a long run shows it is moving (vitest prints a test's output as it comes).
+      let done = 0;
+      await fc.assert(fc.asyncProperty(sequences, async (ops) => {
+        await runSequence(h, fixture, ops, tally);
+        done += 1;
+        if (done % 100 === 0) console.log(`property suite on ${scenario}: ${done} sequences kept every invariant`);
+      }), parameters(scenario));
+      expectPathsTaken(tally);
+    }, 600_000);
+  });
+}
