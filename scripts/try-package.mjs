@@ -6,9 +6,15 @@
  * (examples/readme/) as they are: the vitest ones in that folder, the Jest one in a project of its own with
  * Jest and no vitest, through its own `npm test`. One line per check, then "N passed, N failed".
  *
- *   node scripts/try-package.mjs [--keep]     (npm run try:package)
+ *   node scripts/try-package.mjs [--keep] [--built]     (npm run try:package)
  *
- * The temporary folder is deleted afterwards unless a check failed or --keep is given.
+ * The temporary folder is deleted afterwards unless a check failed or --keep is given. --built says dist/ was
+ * just built by the strict build (CI: npm ci runs `prepare`, and CI type-checks before this): the build is then
+ * redone only if a source is newer than it, instead of a second full build.
+ *
+ * Once the package is installed, the checks that only read it run side by side (at most three at a time, and
+ * the Jest project's install alongside the first install): most of their time is npm, tsc and vitest starting,
+ * and two cores sat half idle while they ran one after another. Each line is printed as its check ends.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +29,7 @@ const EXAMPLES = join(ROOT, 'examples', 'readme');
 /** The Jest the README's Jest example is tried with (the npm registry's latest when it was written). */
 const JEST_VERSION = '30.5.2';
 const keep = process.argv.includes('--keep');
+const built = process.argv.includes('--built');
 const started = performance.now();
 const work = mkdtempSync(join(tmpdir(), 'purple-dot-sim-try-'));
 const app = join(work, 'app');
@@ -84,6 +91,25 @@ async function check(name, fn) {
   }
 }
 
+/** Runs at most `limit` of the functions given to it at once. */
+function limiter(limit) {
+  let active = 0;
+  const waiting = [];
+  const next = () => {
+    if (active >= limit || waiting.length === 0) return;
+    active += 1;
+    const { fn, resolve } = waiting.shift();
+    fn().finally(() => {
+      active -= 1;
+      next();
+    }).then(resolve);
+  };
+  return (fn) => new Promise((resolve) => {
+    waiting.push({ fn, resolve });
+    next();
+  });
+}
+
 function lockedVersion(name) {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
   const version = lock.packages?.[`node_modules/${name}`]?.version;
@@ -119,8 +145,9 @@ let tarball;
 let packed = [];
 
 await check('npm pack', async () => {
-  // The strict build (a type error fails here), then pack exactly what was built.
-  await ok(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, timeout: 300_000 });
+  // The strict build (a type error fails here), then pack exactly what was built. With --built the strict build
+  // has just run: only a source changed since then is built again.
+  await ok(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), ...(built ? ['--if-stale'] : [])], { cwd: ROOT, timeout: 300_000 });
   mkdirSync(join(work, 'pack'));
   const out = await ok('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', join(work, 'pack')], { cwd: ROOT });
   const [info] = JSON.parse(out.slice(out.indexOf('[')));
@@ -129,7 +156,7 @@ await check('npm pack', async () => {
   return `${info.filename}, ${packed.length} files, ${(info.size / 1024).toFixed(0)} kB packed, ${(info.unpackedSize / 1024).toFixed(0)} kB unpacked`;
 });
 
-await check('tarball contents', async () => {
+check('tarball contents', async () => {
   if (!tarball) throw new Error('no tarball');
   const problems = [];
   for (const required of ['package.json', 'README.md', 'LICENSE', 'bin/purple-dot-sim.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'spec/purple-dot.openapi.yaml', 'spec/simulator.openapi.yaml']) {
@@ -142,6 +169,21 @@ await check('tarball contents', async () => {
     if (/^(src|scenarios|generated|bench|scripts|\.ci)\//.test(path)) problems.push(`repository file ${path}`);
   }
   if (problems.length) throw new Error(problems.join('\n'));
+});
+
+// The Jest project needs only the tarball: its install runs alongside the new user's.
+const jestChecked = check(`jest ${JEST_VERSION}: the README's Jest example (examples/readme/jest) through its npm test, in a project without vitest`, async () => {
+  if (!tarball) throw new Error('no tarball');
+  const project = join(work, 'jest-app');
+  const names = copyExamples('jest', project);
+  if (!names.includes('package.json')) throw new Error('examples/readme/jest has no package.json (its "test" script is the documented command)');
+  await ok('npm', ['install', '-D', tarball, `jest@${JEST_VERSION}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, timeout: 300_000 });
+  if (existsSync(join(project, 'node_modules', 'vitest'))) throw new Error('vitest was installed: the package must not need it outside purple-dot-sim/vitest');
+  const script = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).scripts?.test;
+  const out = plain(await ok('npm', ['test'], { cwd: project, timeout: 120_000 }));
+  const tests = /^Tests:\s+(.*)$/m.exec(out)?.[1] ?? '';
+  if (!/\d+ passed/.test(tests) || /failed|skipped|todo/.test(tests)) throw new Error(`expected the Jest tests to pass:\n${out}`);
+  return `${tests.trim()}; npm test runs: ${script}`;
 });
 
 await check('install the tarball into an empty folder', async () => {
@@ -167,6 +209,14 @@ await check('install the tarball into an empty folder', async () => {
   return `${declarations.length} .d.ts files, all with .js specifiers`;
 });
 
+/** The checks below only read the installed package: three at a time. */
+const sideBySide = limiter(3);
+const later = [jestChecked];
+/** Resolves once the README's vitest examples are copied into the app, which the tsc checks type-check too. */
+let readmeCopied;
+const readmeCopy = new Promise((resolve) => (readmeCopied = resolve));
+const concurrently = (name, fn) => later.push(sideBySide(() => check(name, fn)));
+
 const statusCheck = `
   const running = await createSimulator().listen(0);
   try {
@@ -177,7 +227,7 @@ const statusCheck = `
   }
 `;
 
-await check("node: import { createSimulator } from 'purple-dot-sim', listen(0), GET /__sim/status", async () => {
+concurrently("node: import { createSimulator } from 'purple-dot-sim', listen(0), GET /__sim/status", async () => {
   write('esm.mjs', `
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -192,7 +242,7 @@ console.log('purple-dot-sim ' + pkg.version + ', spec at ' + spec);
   return 'import.meta.resolve of the spec subpath works';
 });
 
-await check("node: require('purple-dot-sim') from a .cjs file, listen(0), GET /__sim/status", async () => {
+concurrently("node: require('purple-dot-sim') from a .cjs file, listen(0), GET /__sim/status", async () => {
   write('cjs.cjs', `
 const { readFileSync } = require('node:fs');
 const { createSimulator } = require('purple-dot-sim');
@@ -210,7 +260,7 @@ const { createSimulator } = require('purple-dot-sim');
   return 'require.resolve of the spec subpath works';
 });
 
-await check('vitest: a test that starts the simulator in-process', async () => {
+concurrently('vitest: a test that starts the simulator in-process', async () => {
   write('simulator.test.ts', `
 import { expect, it } from 'vitest';
 import { createSimulator, createControlClient } from 'purple-dot-sim';
@@ -227,14 +277,20 @@ it('answers the control API', async () => {
   }
 });
 `);
-  const out = await ok(join(app, 'node_modules', '.bin', 'vitest'), ['run', '--reporter=default'], { timeout: 120_000 });
+  // Only this file: the README's examples and the connector are copied into the same folder alongside.
+  const out = await ok(join(app, 'node_modules', '.bin', 'vitest'), ['run', 'simulator.test.ts', '--reporter=default'], { timeout: 120_000 });
   const summary = /Tests\s+(.*passed.*)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
   if (!summary || /failed/.test(summary[1])) throw new Error(out);
   return summary[1].trim();
 });
 
-await check("vitest: the README's examples (examples/readme/vitest), a store per test from 'purple-dot-sim/vitest'", async () => {
-  const names = copyExamples('vitest', join(app, 'readme-vitest'));
+concurrently("vitest: the README's examples (examples/readme/vitest), a store per test from 'purple-dot-sim/vitest'", async () => {
+  let names;
+  try {
+    names = copyExamples('vitest', join(app, 'readme-vitest'));
+  } finally {
+    readmeCopied();
+  }
   const files = names.filter((name) => /\.test\.[cm]?[jt]s$/.test(name));
   // The README promises a test of at most 20 lines from zero to a passing assertion.
   const lines = readFileSync(join(EXAMPLES, 'vitest', 'pd.test.ts'), 'utf8').trimEnd().split('\n').length;
@@ -248,7 +304,7 @@ await check("vitest: the README's examples (examples/readme/vitest), a store per
   return `${files.join(', ')}: ${tests.trim()}; pd.test.ts is ${lines} lines`;
 });
 
-await check('the example connector (examples/connector) and its tests, against the installed package', async () => {
+concurrently('the example connector (examples/connector) and its tests, against the installed package', async () => {
   // Copied beside the installed package: its vitest config aliases nothing outside this repository, so
   // 'purple-dot-sim' resolves from node_modules, as in a partner's project.
   const to = join(app, 'connector');
@@ -259,21 +315,7 @@ await check('the example connector (examples/connector) and its tests, against t
   return tests.trim();
 });
 
-await check(`jest ${JEST_VERSION}: the README's Jest example (examples/readme/jest) through its npm test, in a project without vitest`, async () => {
-  if (!tarball) throw new Error('no tarball');
-  const project = join(work, 'jest-app');
-  const names = copyExamples('jest', project);
-  if (!names.includes('package.json')) throw new Error('examples/readme/jest has no package.json (its "test" script is the documented command)');
-  await ok('npm', ['install', '-D', tarball, `jest@${JEST_VERSION}`, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, timeout: 300_000 });
-  if (existsSync(join(project, 'node_modules', 'vitest'))) throw new Error('vitest was installed: the package must not need it outside purple-dot-sim/vitest');
-  const script = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).scripts?.test;
-  const out = plain(await ok('npm', ['test'], { cwd: project, timeout: 120_000 }));
-  const tests = /^Tests:\s+(.*)$/m.exec(out)?.[1] ?? '';
-  if (!/\d+ passed/.test(tests) || /failed|skipped|todo/.test(tests)) throw new Error(`expected the Jest tests to pass:\n${out}`);
-  return `${tests.trim()}; npm test runs: ${script}`;
-});
-
-await check('npx purple-dot-sim serve --port <free port>, GET /__sim/status, SIGTERM', async () => {
+concurrently('npx purple-dot-sim serve --port <free port>, GET /__sim/status, SIGTERM', async () => {
   const port = await freePort();
   const child = spawn('npx', ['--no-install', 'purple-dot-sim', 'serve', '--port', String(port)], { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -334,11 +376,14 @@ console.log(count, error, status.response.status, token);
 await running.close();
 `;
 
+// Both tsc checks compile usage.ts: written once, before either starts.
+if (existsSync(app)) write('usage.ts', usage);
 for (const [label, module, moduleResolution] of [
   ['node16', 'node16', 'node16'],
   ['bundler', 'esnext', 'bundler'],
 ]) {
-  await check(`tsc --noEmit, strict, skipLibCheck: false, module ${module} / moduleResolution ${moduleResolution}`, async () => {
+  concurrently(`tsc --noEmit, strict, skipLibCheck: false, module ${module} / moduleResolution ${moduleResolution}`, async () => {
+    await readmeCopy;
     if (!existsSync(join(app, 'usage.ts'))) write('usage.ts', usage);
     // The README's vitest examples too, once copied: what an integrator pastes must type-check.
     const examples = existsSync(join(app, 'readme-vitest'))
@@ -352,6 +397,8 @@ for (const [label, module, moduleResolution] of [
     return `no errors in usage.ts${examples.length ? ` and ${examples.join(', ')}` : ''}`;
   });
 }
+
+await Promise.all(later);
 
 // ---------------------------------------------------------------------------------------------------------
 
