@@ -336,7 +336,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       executing = true;
       let result: ReturnType<Route['handler']>;
       try {
-        result = route.handler({ query, path, body, state: store.state, store, now, engine } as never);
+        result = route.handler({ query, path, body, state: store.state, store, now, engine, shared: request.streamable === true } as never);
       } finally {
         executing = false;
       }

@@ -32,6 +32,11 @@ export interface HandlerInput<Op> {
   /** The store's time for this request. */
   now: Date;
   engine: EngineContext;
+  /**
+   * The answer goes to an adapter that only writes it out (HTTP): its objects may be shared, frozen ones kept
+   * across answers. In-process callers get objects of their own, which they may change.
+   */
+  shared: boolean;
 }
 
 export interface NewStore {

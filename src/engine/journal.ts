@@ -76,6 +76,12 @@ function keep(item: unknown, path: string, depth: number, truncated: Record<stri
   if (typeof item === 'string') return item.length > KEPT_STRING_LENGTH ? `${item.slice(0, KEPT_STRING_LENGTH)}…(${item.length} characters)` : item;
   if (item === null || typeof item !== 'object') return item;
   if (depth >= KEPT_DEPTH) return '…(nested too deep to keep)';
+  if (Object.isFrozen(item) && !Array.isArray(item)) return keepFrozen(item, path, depth, truncated);
+  return copyOf(item, path, depth, truncated);
+}
+
+/** An object or list as keep() copies it, its children through keep(). */
+function copyOf(item: object, path: string, depth: number, truncated: Record<string, number>): unknown {
   if (Array.isArray(item)) {
     if (item.length > KEPT_LIST_ITEMS) truncated[path || '(root)'] = item.length;
     const list: unknown[] = item.slice(0, KEPT_LIST_ITEMS);
@@ -97,6 +103,40 @@ function keep(item: unknown, path: string, depth: number, truncated: Record<stri
     else copy[key] = kept;
   }
   return copy;
+}
+
+/** A frozen value's copy, made once per depth, with the lists it cut by their path inside it. */
+interface FrozenCopy {
+  depth: number;
+  kept: unknown;
+  cuts: [string, number][];
+}
+
+const frozenCopies = new WeakMap<object, FrozenCopy>();
+
+/**
+ * A frozen value (a presented pre-order shared by the answers that read it unchanged) never changes, so its copy
+ * is made once and shared by every journal entry that holds it, frozen in turn; only the paths of the lists it
+ * cuts depend on where it sits, and are named afresh each time.
+ */
+function keepFrozen(item: object, path: string, depth: number, truncated: Record<string, number>): unknown {
+  let copy = frozenCopies.get(item);
+  if (copy === undefined || copy.depth !== depth) {
+    const inside: Record<string, number> = {};
+    const kept = copyOf(item, '', depth, inside);
+    copy = { depth, kept: deepFreeze(kept), cuts: Object.entries(inside) };
+    frozenCopies.set(item, copy);
+  }
+  for (const [inner, length] of copy.cuts) truncated[inner.startsWith('[') ? `${path}${inner}` : path ? `${path}.${inner}` : inner] = length;
+  return copy.kept;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 const matches = (entry: JournalEntry, filter: JournalFilter): boolean =>

@@ -17,10 +17,10 @@ export const privateHandlers: Handlers<PrivateOperations> = {
     const info = cursor(page);
     return { status: 200, data: { waitlists: page.items.map((w) => presentWaitlist(state, w)), ...info }, nextCursor: info.starting_after };
   },
-  listPreOrders: ({ state, query }) => {
+  listPreOrders: ({ state, query, shared }) => {
     const page = listPreOrders(state, query, query.limit ?? 10, query.starting_after);
     const info = cursor(page);
-    return { status: 200, data: presentPreOrderPage(state, page.items, info), nextCursor: info.starting_after };
+    return { status: 200, data: presentPreOrderPage(state, page.items, info, shared), nextCursor: info.starting_after };
   },
   countPreOrders: ({ state, query }) => ({ status: 200, data: { count: countPreOrders(state, query) } }),
   countSkuUnits: ({ state, path, query, now }) => {

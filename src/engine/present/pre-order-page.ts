@@ -15,12 +15,13 @@ type PreOrderPage = { orders: components['schemas']['PreOrder'][] } & PageInfo;
  * that changed since they were last read are serialised; and a page read again with nothing on it changed
  * gets the very same `JsonText` as last time (see `RecentPages`), whose bytes are then already made.
  */
-export function presentPreOrderPage(state: StoreState, orders: readonly PreOrder[], info: PageInfo): PreOrderPage {
-  const presented = orders.map(presentPreOrder);
+export function presentPreOrderPage(state: StoreState, orders: readonly PreOrder[], info: PageInfo, shared = false): PreOrderPage {
+  const texts = preOrderTexts(state);
+  // Shared: the kept, frozen presentation of each unchanged order (see PreOrderTexts.presentedOf).
+  const presented = shared ? orders.map((order) => texts.presentedOf(order, presentPreOrder).presented) : orders.map(presentPreOrder);
   const pages = recentPages(state);
   let text = pages.find(orders, info);
   if (text === undefined) {
-    const texts = preOrderTexts(state);
     const pieces: string[] = ['{"orders":['];
     orders.forEach((order, i) => {
       if (i > 0) pieces.push(',');

@@ -29,6 +29,8 @@ interface Entry {
   order: PreOrder;
   seq: number;
   text: string;
+  /** The presented order itself, frozen, once an answer asked to share it. */
+  presented?: unknown;
 }
 
 /** One store state's texts, oldest use first (a Map keeps insertion order; a hit moves to the end). */
@@ -54,6 +56,24 @@ export class PreOrderTexts {
     this.chars += text.length;
     this.evict();
     return text;
+  }
+
+  /**
+   * The presented order as a frozen object shared by every answer that reads the order unchanged (and by the
+   * journal's copies of them), with its text. For answers that are only written out: a page of 200 then
+   * presents nothing that has not changed.
+   */
+  presentedOf<T extends object>(order: PreOrder, present: (order: PreOrder) => T): { presented: T; text: string } {
+    const kept = this.entries.get(order.id);
+    if (kept !== undefined && kept.order === order && kept.seq === order.update_seq && kept.presented !== undefined) {
+      this.entries.delete(order.id);
+      this.entries.set(order.id, kept);
+      return { presented: kept.presented as T, text: kept.text };
+    }
+    const presented = deepFreeze(present(order));
+    const text = this.textOf(order, () => JSON.stringify(presented));
+    this.entries.get(order.id)!.presented = presented;
+    return { presented, text };
   }
 
   get size(): number {
@@ -83,4 +103,13 @@ export function preOrderTexts(state: StoreState): PreOrderTexts {
     byState.set(state, texts);
   }
   return texts;
+}
+
+/** Freezes a presented value and everything in it: shared between answers, nobody may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
