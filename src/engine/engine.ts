@@ -110,9 +110,10 @@ export interface Engine {
   recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
   /**
    * The stores as they stand, as the base of a state log: with `data: false`, only how each was made (valid
-   * while every store is still its scenario as built, e.g. just after start).
+   * while every store is still its scenario as built, e.g. just after start); with `live`, the stores' own
+   * data, not copies, for a caller that serialises the base at once.
    */
-  checkpoint(options?: { data?: boolean }): StateBase;
+  checkpoint(options?: { data?: boolean; live?: boolean }): StateBase;
   /** The webhooks the stores send: in-process subscribers, the delivery log, `idle()` (see src/webhooks/). */
   readonly webhooks: Webhooks;
   /**
@@ -538,7 +539,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         storeCount,
         stores: stores.list().map((store) => ({
           id: store.id, credentials: { ...store.credentials }, scenario: store.scenario, seed: store.seed, clock: store.clock.mode,
-          ...(checkpointOptions.data === false ? {} : { snapshot: store.snapshot() }),
+          ...(checkpointOptions.data === false ? {} : { snapshot: store.snapshot({ live: checkpointOptions.live }) }),
         })),
         ...pendingPart(),
       }));

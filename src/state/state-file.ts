@@ -32,7 +32,7 @@ export interface StateFile extends StateLog {
    * Starts logging: a new file gets `base()` without data as its base; from then on `base()` (with data)
    * is what compaction writes.
    */
-  start(base: (options?: { data?: boolean }) => StateBase): void;
+  start(base: (options?: { data?: boolean; live?: boolean }) => StateBase): void;
   /** Settles when every change appended so far is on disk. */
   flush(): Promise<void>;
   /** Flushes, then closes the file; later appends are refused. */
@@ -161,7 +161,7 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
   const compactOperations = options.compactOperations ?? 100_000;
   const read = existsSync(path) ? readStateFile(path) : { restore: undefined, validBytes: 0, notes: [] };
   let handle: FileHandle | undefined;
-  let baseOf: ((options?: { data?: boolean }) => StateBase) | undefined;
+  let baseOf: ((options?: { data?: boolean; live?: boolean }) => StateBase) | undefined;
   let bytesSinceBase = 0;
   let operationsSinceBase = 0;
   let pending: Waiting[] = [];
@@ -171,7 +171,8 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
 
   const compact = async (): Promise<void> => {
     // Taken in the same turn as the batch it replaces, so it holds exactly the changes appended so far.
-    const text = encode(HEADER) + encode(baseOf!());
+    // The stores' live data, serialised in this same turn: copying 100,000 pre-orders first took seconds more.
+    const text = encode(HEADER) + encode(baseOf!({ live: true }));
     const temporary = `${path}.tmp`;
     const next = await open(temporary, 'w');
     try {
