@@ -19,7 +19,7 @@ import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
 import { changesState, pendingWebhooks, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
 import { snapshotAnswerPieces } from './snapshot-text.ts';
-import { prepareSnapshotImport, warmSnapshotValidators } from './snapshot-import.ts';
+import { prepareSnapshotImport } from './snapshot-import.ts';
 import type { Steps } from '../domain/steps.ts';
 import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
 import { createWebhookHub, type Webhooks } from '../webhooks/hub.ts';
@@ -104,8 +104,6 @@ export interface Engine {
    * the steps run. Undefined when the request is no snapshot import or names no store: dispatch answers it.
    */
   importSteps(operationId: string, request: EngineRequest, bytes: Uint8Array | readonly Uint8Array[]): Steps<unknown> | undefined;
-  /** Compiles what `importSteps` validates with ahead of time (a quarter of a second at once), at a moment of the adapter's choosing. */
-  warmImports(): void;
   /** Journals a request no operation answers (the HTTP adapter's unknown paths). */
   recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
   /**
@@ -509,9 +507,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const id = SNAPSHOT_IMPORTS.has(operationId) ? engine.storeOf(operationId, request) : undefined;
       const store = id === undefined ? undefined : stores.get(id);
       return route && store ? prepareSnapshotImport(store, route.operation, bytes) : undefined;
-    },
-    warmImports() {
-      warmSnapshotValidators(routeTable().get('importSnapshot')!.operation);
     },
     storeOf(operationId, request = {}) {
       const route = routeTable().get(operationId);

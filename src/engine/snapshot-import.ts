@@ -120,14 +120,3 @@ export function* prepareSnapshotImport(store: HostedStore, operation: SpecOperat
   yield;
   return yield* store.prepareRestore(body as Snapshot, { copied: false, nestingChecked: true });
 }
-
-/**
- * Compiles the validators an import over HTTP uses (the snapshot's whole-body schema and each list's items),
- * which takes a quarter of a second or more of blocked event loop: better at a quiet moment just after start
- * than in the middle of the first import, while other stores wait. Compiled once per process either way.
- */
-export function warmSnapshotValidators(operation: SpecOperation): void {
-  bodyProblems(operation, undefined);
-  for (const list of listsOfStore()) arrayItemProblems(`${STORE_SNAPSHOT}/properties/${list}`, [], ['stores', '', list], 0);
-  arrayItemProblems(`${STORE_SNAPSHOT}/properties/unit_history/additionalProperties`, [], ['stores', '', 'unit_history', ''], 0);
-}

@@ -425,14 +425,6 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         if (isLoopback(host)) hosts = allowedHostNames(host, options.allowedHosts);
         server.once('error', reject);
         server.once('listening', () => {
-          // Once serving, and after the first requests of a starting test run have been answered: see warmImports.
-          setTimeout(() => {
-            try {
-              engine.warmImports();
-            } catch (error) {
-              reporter(options.onBug)(error);
-            }
-          }, 1_000).unref();
           const address = server.address() as AddressInfo;
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({
