@@ -31,6 +31,7 @@ export type EventBody<T extends DomainEventType> = Without<Extract<DomainEvent, 
 
 function record(state: StoreState, event: DomainEvent): void {
   state.outbox.push(event);
+  state.version += 1;
 }
 
 /**

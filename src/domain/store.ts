@@ -53,6 +53,11 @@ export interface StoreState {
   index: StoreIndex;
   /** Events of changes not yet handed to subscribers (see events.ts); never snapshotted. */
   outbox: DomainEvent[];
+  /**
+   * Counts the changes recorded so far (every change records an event, see events.ts): what is presented from
+   * the state stays valid while it has not moved. Never snapshotted; a new state starts at 0.
+   */
+  version: number;
 }
 
 export const emailKey = (email: string): string => email.trim().toLowerCase();
@@ -83,7 +88,7 @@ export function stateOf(data: StoreData): StoreState {
 
 /** `stateOf` in steps (a snapshot import of 100,000 pre-orders indexes for a few hundred milliseconds). */
 export function* stateSteps(data: StoreData): Steps<StoreState> {
-  return { data, index: yield* buildIndexSteps(data), outbox: [] };
+  return { data, index: yield* buildIndexSteps(data), outbox: [], version: 0 };
 }
 
 /** Builds every index from the data, pausing every few hundred entities. */

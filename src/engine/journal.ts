@@ -1,3 +1,4 @@
+import { deepFreeze } from './freeze.ts';
 import type { components } from '../../generated/simulator.ts';
 
 export type FaultKind = components['schemas']['FaultKind'];
@@ -131,13 +132,6 @@ function keepFrozen(item: object, path: string, depth: number, truncated: Record
   return copy.kept;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
 
 const matches = (entry: JournalEntry, filter: JournalFilter): boolean =>
   (filter.store === undefined || entry.store === filter.store)

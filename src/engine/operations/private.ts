@@ -6,6 +6,7 @@ import { cursor } from '../present/page.ts';
 import { refund } from '../../domain/refunds.ts';
 import { unitsAt } from '../../domain/store.ts';
 import type { Handlers } from '../handler.ts';
+import { presentFulfillmentOrderPage } from '../present/fulfillment-order-page.ts';
 import { presentPreOrderPage } from '../present/pre-order-page.ts';
 import { presentFulfillment, presentFulfillmentOrder, presentWaitlist } from '../present/private.ts';
 
@@ -35,14 +36,10 @@ export const privateHandlers: Handlers<PrivateOperations> = {
     const { level } = setInventory(state, now, body.sku, body.available_units);
     return { status: 201, data: { sku: level.sku, available_units: level.available_units } };
   },
-  listFulfillmentOrders: ({ state, query }) => {
+  listFulfillmentOrders: ({ state, query, shared }) => {
     const page = listFulfillmentOrders(state, query, query.limit ?? 50, query.starting_after);
     const info = cursor(page);
-    return {
-      status: 200,
-      data: { fulfillment_orders: page.items.map((fo) => presentFulfillmentOrder(state, fo)), ...info },
-      nextCursor: info.starting_after,
-    };
+    return { status: 200, data: presentFulfillmentOrderPage(state, page.items, info, shared), nextCursor: info.starting_after };
   },
   getFulfillmentOrder: ({ state, path }) => ({
     status: 200,

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../freeze.ts';
 import type { StoreState } from '../../domain/store.ts';
 import type { PreOrder } from '../../domain/types.ts';
 
@@ -105,11 +106,3 @@ export function preOrderTexts(state: StoreState): PreOrderTexts {
   return texts;
 }
 
-/** Freezes a presented value and everything in it: shared between answers, nobody may change it. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
