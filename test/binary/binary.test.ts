@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CREDENTIALS } from '../../src/engine/defaults.ts';
 import { scenarios } from '../../scenarios/index.ts';
 import { stopChild } from '../support/processes.ts';
+import { waitForBanner, type Served } from '../support/serve.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_TIMEOUT_MS = 240_000;
@@ -65,19 +66,11 @@ function sh(line: string, env: Record<string, string> = cleanEnv()): Promise<Run
 }
 
 /** Starts `purple-dot-sim serve --port 0 …` through sh and waits for its banner. */
-async function serve(args: string, env?: Record<string, string>): Promise<{ child: ChildProcess; url: string; banner: string }> {
+async function serve(args: string, env?: Record<string, string>): Promise<Served> {
   // exec: the shell becomes the binary, so signals reach it.
   const child = spawn(join(tools, 'sh'), ['-c', `exec purple-dot-sim serve --port 0 --log-level silent ${args}`], { cwd: work, env: env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  let banner = '';
-  for await (const chunk of child.stdout!) {
-    banner += chunk;
-    const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
-    if (url && banner.includes('dashboard')) return { child, url, banner };
-  }
-  throw new Error(`serve exited without a banner: ${banner}\n${stderr}`);
+  return waitForBanner(child, 'dashboard');
 }
 
 /** The unpacked folders in the cache (hidden ones are unpacks under way or left over). */

@@ -16,12 +16,21 @@ export interface Served {
 export async function serveCli(args: string[], children: ChildProcess[]): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  return waitForBanner(child, 'control API');
+}
+
+/**
+ * Reads a started `serve`'s output until its banner holds the URL and `lastLine` (the banner's last line to
+ * wait for); fails with what it printed if it exits first.
+ */
+export async function waitForBanner(child: ChildProcess, lastLine: string): Promise<Served> {
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   let banner = '';
   for await (const chunk of child.stdout!) {
     banner += chunk;
-    if (banner.includes('control API')) return { child, url: /listening on (http:\/\/\S+)/.exec(banner)![1]!, banner, stderr: () => stderr };
+    const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
+    if (url && banner.includes(lastLine)) return { child, url, banner, stderr: () => stderr };
   }
   throw new Error(`serve exited without a banner: ${banner}\n${stderr}`);
 }
