@@ -26,6 +26,9 @@ function keepInput(body: HTMLElement): () => void {
   }
   const focused = body.contains(document.activeElement) ? document.activeElement : null;
   const focusKey = focused ? keyOf(focused) ?? focused.getAttribute('aria-label') ?? focused.textContent : null;
+  // Where the caret or the selection was: typing that lands after the refresh replaces what was selected, as it
+  // would have without the refresh (a field selected whole and typed over must not get the text appended).
+  const selection = focused instanceof HTMLInputElement ? selectionOf(focused) : undefined;
   return () => {
     for (const control of body.querySelectorAll<Control>('input[name], select[name]')) {
       const value = values.get(keyOf(control) ?? '');
@@ -37,7 +40,24 @@ function keepInput(body: HTMLElement): () => void {
     const again = [...body.querySelectorAll<HTMLElement>('input, select, button, summary, a')]
       .find((el) => (keyOf(el) ?? el.getAttribute('aria-label') ?? el.textContent) === focusKey);
     again?.focus();
+    if (selection && again instanceof HTMLInputElement) {
+      try {
+        again.setSelectionRange(selection.start, selection.end, selection.direction);
+      } catch {
+        // An input type without a selection (number, date): the focus is all there is to keep.
+      }
+    }
   };
+}
+
+/** An input's selection, or undefined for an input type that has none. */
+function selectionOf(input: HTMLInputElement): { start: number; end: number; direction: 'forward' | 'backward' | 'none' } | undefined {
+  try {
+    if (input.selectionStart === null || input.selectionEnd === null) return undefined;
+    return { start: input.selectionStart, end: input.selectionEnd, direction: input.selectionDirection ?? 'none' };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
