@@ -12,6 +12,7 @@ import { packageFileUrl } from './package-files.ts';
 import { loadScenarioFile } from './scenario-file.ts';
 import { runVerify } from './verify/command.ts';
 import { VERIFY_SKU } from './verify/verify.ts';
+import type { Consistency, Replica } from './replica/replica.ts';
 
 const integer = (name: string, min: number, max: number) => (value: string): number => {
   const n = Number(value);
@@ -75,7 +76,13 @@ function applyFaults(simulator: Simulator, value: string): string | undefined {
 }
 
 /** Loads `--snapshot` into the default store through the control API, so it is checked as any import; returns why not. */
-function loadSnapshot(simulator: Simulator, path: string): string | undefined {
+/** The banner's line for a shared log: where it is, which instance this is and what a read waits for. */
+function sharedState(replica: Replica): string {
+  const status = replica.status();
+  return `${status.redis} (namespace ${status.namespace}, instance ${status.instance}, ${status.consistency}, ${replica.engine.stores.list().length} store(s))`;
+}
+
+async function loadSnapshot(simulator: Simulator, path: string): Promise<string | undefined> {
   let body: unknown;
   try {
     body = JSON.parse(readFileSync(path, 'utf8'));
@@ -84,7 +91,8 @@ function loadSnapshot(simulator: Simulator, path: string): string | undefined {
   }
   // Either the snapshot itself or the control API's answer carrying it in `data`.
   const data = (body as { meta?: unknown; data?: unknown } | null)?.meta !== undefined ? (body as { data: unknown }).data : body;
-  const answer = simulator.engine.dispatchRaw('importSnapshot', { body: data });
+  // Through the shared log when there is one: every instance must load it.
+  const answer = await (simulator.replica ? simulator.replica.dispatch('importSnapshot', { body: data }) : simulator.engine.dispatchRaw('importSnapshot', { body: data }));
   return answer.status >= 400 ? (answer.body as { error: { message: string } }).error.message : undefined;
 }
 
@@ -112,9 +120,12 @@ export function buildCli(): Command {
     .option('--max-connections <n>', 'connections served at once; more are answered 503 and closed', integer('--max-connections', 1, 1_000_000), 1_000)
     .option('--state-file <path>', 'keep every acknowledged change in this file (crash-safe) and start from it when it exists; it then decides the stores, their data and clocks')
     .option('--snapshot <file>', 'load this snapshot (a GET /__sim/snapshot answer) into the default store at start')
+    .option('--state <url>', 'share the stores with other instances through a log on Redis: redis://HOST:PORT[/DB][?namespace=NAME]; the log then decides the stores, their data and clocks')
+    .addOption(new Option('--consistency <mode>', 'with --state: read-your-writes catches up with the log before each read (one Redis round trip); eventual answers from what this instance has (load tests)')
+      .choices(['read-your-writes', 'eventual']).default('read-your-writes'))
     .addOption(new Option('--log-level <level>', 'info: one line per request; warn: only requests that broke the contract, faults and 5xx; silent: none')
       .choices([...LOG_LEVELS]).default('info'))
-    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel; controlToken?: string; allowedHost?: string[]; stateFile?: string; snapshot?: string }) => {
+    .action(async (options: { scenario?: string; scenarioFile?: string; seed: number; port: number; host: string; clock: 'system' | 'manual'; faults?: string; journalSize: number; maxConnections: number; logLevel: LogLevel; controlToken?: string; allowedHost?: string[]; stateFile?: string; snapshot?: string; state?: string; consistency: Consistency }) => {
       const loopback = isLoopback(options.host);
       if (!loopback && !options.controlToken) {
         serve.error(`error: --host ${options.host} lets other machines reach the control API, which can read every store's credentials and reset them: `
@@ -128,22 +139,29 @@ export function buildCli(): Command {
       if (![...scenarios, ...own].some((s) => s.name === scenario)) {
         serve.error(`error: unknown scenario "${scenario}". Run "purple-dot-sim scenarios" to list them.`);
       }
+      if (options.state && options.stateFile) serve.error('error: give --state (a log shared on Redis) or --state-file (a file of this instance), not both.');
       let simulator: Simulator | undefined;
       const log = createRequestLog(options.logLevel, (text) => process.stdout.write(text));
       try {
-        simulator = createSimulator({
+        const common = {
           scenario, seed: options.seed, clock: options.clock, scenarios: own, journalSize: options.journalSize, onRequest: log?.record,
-          controlToken: options.controlToken, allowedHosts: options.allowedHost, stateFile: options.stateFile,
-        });
+          controlToken: options.controlToken, allowedHosts: options.allowedHost,
+        };
+        simulator = options.state
+          ? await createSimulator({ ...common, state: options.state, consistency: options.consistency })
+          : createSimulator({ ...common, stateFile: options.stateFile });
       } catch (error) {
         serve.error(`error: cannot start: ${(error as Error).message}`);
       }
       if (!simulator) return;
       for (const note of simulator.stateFile?.notes ?? []) process.stderr.write(`purple-dot-sim: ${note}\n`);
       const restored = simulator.stateFile?.restore;
-      if (options.snapshot) {
+      if (options.snapshot && simulator.replica && !simulator.replica.began) {
+        // Every instance is started the same way: only the one that began the log loads the snapshot into it.
+        process.stderr.write(`purple-dot-sim: --snapshot ${options.snapshot} not loaded: the shared log already holds the stores (another instance began it)\n`);
+      } else if (options.snapshot) {
         if (restored) serve.error(`error: --snapshot would replace the state ${options.stateFile} already holds; give one or the other (or move the state file aside).`);
-        const refused = loadSnapshot(simulator, options.snapshot);
+        const refused = await loadSnapshot(simulator, options.snapshot);
         if (refused) serve.error(`error: --snapshot ${options.snapshot}: ${refused}`);
         await simulator.stateFile?.flush();
       }
@@ -157,6 +175,7 @@ export function buildCli(): Command {
       } catch (error) {
         process.stderr.write(`purple-dot-sim: ${listenFailure(error as NodeJS.ErrnoException, options.host, options.port)}\n`);
         simulator.engine.close();
+        await simulator.replica?.close();
         // Nothing is served: no reason to wait for anything else to finish.
         process.exit(1);
       }
@@ -174,6 +193,7 @@ export function buildCli(): Command {
           ? `restored ${simulator.engine.stores.list().length} store(s) and ${[...restored.operations].filter((e) => e.t === 'op').length} change(s)${
             owedWebhooks(restored) > 0 ? `, ${owedWebhooks(restored)} webhook(s) still to deliver` : ''}; --scenario, --seed and --clock apply only to a new file`
           : 'new'})`] : []),
+        ...(simulator.replica ? [`  shared state  ${sharedState(simulator.replica)}; --scenario, --seed and --clock apply only to a new log`] : []),
         `  public key    ${public_api_key}        ?api_key=…      /api/v1`,
         `  shop domain   ${defaultStore.shopDomain}  ?shop=… in place of api_key (the SDK's way)`,
         `  access token  ${private_access_token}   X-Purple-Dot-Access-Token  /admin/api/v1`,
@@ -190,6 +210,7 @@ export function buildCli(): Command {
         void running.close({ graceMs: SHUTDOWN_GRACE_MS })
           .then(() => simulator.engine.shutdown({ graceMs: Math.max(0, deadline - Date.now()) }))
           .then(() => simulator.stateFile?.close())
+          .then(() => simulator.replica?.close())
           .then(() => {
             // The last lines of the log, then exit once stdout has taken them (a pipe is written asynchronously).
             log?.flush();

@@ -1,5 +1,6 @@
 /** What kind of refusal a domain error is; the HTTP layer maps each kind to one status. */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported_media_type';
+/** `unavailable`: what the answer depends on (a replica's shared log) cannot be reached; trying again later may work. */
+export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'too_large' | 'unsupported_media_type' | 'unavailable';
 
 export interface ErrorDetail {
   field: string;

@@ -24,6 +24,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   too_large: 413,
   unsupported_media_type: 415,
+  unavailable: 503,
 };
 
 /** The one error envelope of both APIs. */
@@ -32,7 +33,7 @@ export function errorEnvelope(code: string, message: string, details: ErrorDetai
 }
 
 export function refusal(error: DomainError): Answer {
-  const headers: Record<string, string> = error.challenge ? { 'WWW-Authenticate': error.challenge } : {};
+  const headers: Record<string, string> = error.challenge ? { 'WWW-Authenticate': error.challenge } : error.kind === 'unavailable' ? { 'Retry-After': '1' } : {};
   return { status: STATUS[error.kind], headers, body: errorEnvelope(error.code, error.message, error.details) };
 }
 

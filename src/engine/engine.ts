@@ -17,7 +17,7 @@ import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
-import { changesState, pendingWebhooks, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
+import { changesState, pendingWebhooks, type OrderedChange, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
 import { snapshotAnswerPieces } from './snapshot-text.ts';
 import { prepareSnapshotImport } from './snapshot-import.ts';
 import type { Steps } from '../domain/steps.ts';
@@ -68,6 +68,8 @@ export interface EngineOptions {
    * subscribers (`engine.webhooks.on`) hear every webhook either way.
    */
   webhookTransport?: WebhookTransport;
+  /** Whether this engine sends a store's webhooks (always when left out): a replica sends only those it holds the lease of. */
+  webhookSends?: (storeId: string) => boolean;
 }
 
 /** The engine as its users see it: stores to read, operations to dispatch, events to hear. */
@@ -86,6 +88,17 @@ export interface Engine {
   dispatch<Id extends OperationId>(operationId: Id, request?: RequestOf<Id>): AnswerOf<Id>;
   /** The untyped form an HTTP adapter uses: query and path values as they arrived, a body refusal to report. */
   dispatchRaw(operationId: string, request?: EngineRequest): Answer;
+  /**
+   * For a replica of a shared log (src/replica/): as `dispatchRaw`, but a request that changes state is not run
+   * here. Once routed, faulted and admitted, it goes to `order`, which puts it in the log and resolves with what
+   * applying it (`applyOrdered`, in the log's order) answered. Reads and refusals are answered at once.
+   */
+  dispatchOrdered(operationId: string, request: EngineRequest, order: (change: OrderedChange) => Promise<Answer>): Answer | Promise<Answer>;
+  /**
+   * Applies one change of a shared log at the time the log gave it, without checking credentials again (its
+   * proposer did): every replica applies the same changes in the same order and so answers the same.
+   */
+  applyOrdered(change: OrderedChange, wall: number): Answer;
   /** Hears every change of every store after it commits, in order; returns the unsubscribe function. */
   subscribe(listener: EngineListener): () => void;
   /** Every request and its answer, newest last, bounded (see `journalSize`). */
@@ -164,6 +177,11 @@ const JOURNAL_OPERATIONS = new Set(['getJournal', 'getJournalInStore', 'clearJou
  * so the page's refreshes neither crowd the journal nor fail under the fault profiles it switches on (spec: info).
  */
 const isDashboardLook = (method: string, headers: Record<string, string | undefined>): boolean => method === 'GET' && headers['x-purple-dot-sim-dashboard'] === '1';
+
+/** Operations that make a store, whose generated credentials are part of the change. */
+const NEW_STORES = new Set(['createStore']);
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const SNAPSHOT_EXPORTS = new Set(['exportSnapshot', 'exportSnapshotInStore']);
 const SNAPSHOT_IMPORTS = new Set(['importSnapshot', 'importSnapshotInStore']);
@@ -246,7 +264,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // Made before a restore (its clock operations reach it) but hearing events only after: replaying the log
   // must not send the webhooks of the past again. Those it left unsettled are resumed from their own records.
   const webhooks = createWebhookHub({
-    store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report, ...(stateLog ? { log: logWebhook } : {}),
+    store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report, sends: options.webhookSends, ...(stateLog ? { log: logWebhook } : {}),
   });
 
   const scenarioNamed = (name: string): Scenario => {
@@ -386,10 +404,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
       status = error instanceof DomainError ? answerError(error, report).status : 500;
       if (status === 500) throw new Error(`${where} failed on replay: ${(error as Error).message}`);
     }
-    if (status !== record.status) throw new Error(`${where} answered ${status} on replay where it first answered ${record.status}`);
+    // 0: ordered by a shared log before it ran, so there is no first answer to hold it to.
+    if (record.status !== 0 && status !== record.status) throw new Error(`${where} answered ${status} on replay where it first answered ${record.status}`);
   };
 
-  const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => {
+  /** Runs a routed, admitted-or-not request for its store; the local engine's is `execute`, a replica's orders it first. */
+  type Runner = (route: Route, request: EngineRequest, received: ReceivedRequest, store: HostedStore) => Answer | Promise<Answer>;
+
+  const runHere: Runner = (route, request, received, store) =>
+    stateLog ? pinned(Date.now(), () => execute(route, request, received, store)) : execute(route, request, received, store);
+
+  /**
+   * Route, store, faults, then `run`, then what every answer gets (the store's Date, the journal, coverage). Sync
+   * when `run` is; a replica's runner waits for the shared log, and then the rest happens when it answers.
+   */
+  const dispatchWith = (operationId: string, request: EngineRequest, run: Runner): Answer | Promise<Answer> => {
     const started = performance.now();
     const arrived = observed ? new Date().toISOString() : '';
     const route = routeTable().get(operationId);
@@ -401,7 +430,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const target = request.target ?? route.operation.path.replace(/\{([^}]+)\}/g, (whole, name: string) => request.path?.[name] ?? whole);
     let store: HostedStore | undefined;
     let effect: FaultEffect | undefined;
-    let answer: Answer;
+    let ran: Answer | Promise<Answer>;
     let executed = false;
     const look = isDashboardLook(method, received.headers);
     try {
@@ -409,49 +438,82 @@ export function createEngine(options: EngineOptions = {}): Engine {
       // Only the Purple Dot API is faulted: the control API is how a test steers, and must always answer.
       effect = vendor && !look ? store.faults.decide(operationId, method, target) : undefined;
       if (effect?.status !== undefined) {
-        answer = faultAnswer(effect);
+        ran = faultAnswer(effect);
       } else {
-        const target = store;
-        answer = stateLog ? pinned(Date.now(), () => execute(route, request, received, target)) : execute(route, request, received, target);
+        ran = run(route, request, received, store);
         executed = true;
       }
     } catch (error) {
-      answer = answerError(error, report);
+      ran = answerError(error, report);
     }
-    if (effect) answer = { ...answer, delivery: { latencyMs: effect.latencyMs, lose: effect.lose } };
-    // The server's time is the store's: a connector that keeps its high-water mark from `Date` stays in step
-    // with a manual clock too.
-    if (store) answer = { ...answer, headers: { ...answer.headers, Date: store.clock.now().toUTCString() } };
-    const succeeded = answer.status < 400 && effect?.status === undefined;
-    if ((vendor || observed) && !look) {
-      const problems = succeeded ? [] : requestProblems(route, received);
-      // Requests that named no store count for the default store, where an integrator looks first.
-      if (vendor) {
-        // An answer a fault lost never reached the client: it counts as a call and a fault, not as a status met.
-        const statusSeen = effect?.lose === undefined ? answer.status : undefined;
-        (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, statusSeen, request.query ?? {}, problems.length === 0, effect?.kind);
+    const finish = (given: Answer): Answer => {
+      let answer = given;
+      if (effect) answer = { ...answer, delivery: { latencyMs: effect.latencyMs, lose: effect.lose } };
+      // The server's time is the store's: a connector that keeps its high-water mark from `Date` stays in step
+      // with a manual clock too.
+      if (store) answer = { ...answer, headers: { ...answer.headers, Date: store.clock.now().toUTCString() } };
+      const succeeded = answer.status < 400 && effect?.status === undefined;
+      if ((vendor || observed) && !look) {
+        const problems = succeeded ? [] : requestProblems(route, received);
+        // Requests that named no store count for the default store, where an integrator looks first.
+        if (vendor) {
+          // An answer a fault lost never reached the client: it counts as a call and a fault, not as a status met.
+          const statusSeen = effect?.lose === undefined ? answer.status : undefined;
+          (store ?? stores.require(DEFAULT_STORE_ID)).coverage.record(operationId, statusSeen, request.query ?? {}, problems.length === 0, effect?.kind);
+        }
+        if (observed && !JOURNAL_OPERATIONS.has(operationId)) {
+          observe({
+            at: arrived,
+            store: store?.id ?? null,
+            operationId,
+            method,
+            path: target,
+            query: redactQuery(request.query ?? {}),
+            headers: redactHeaders(request.headers ?? {}),
+            body: SNAPSHOTS.has(operationId) ? null : journalCopy(request.body ?? null),
+            status: answer.status,
+            response: SNAPSHOTS.has(operationId) ? null : journalCopy(answer.body),
+            durationMs: performance.now() - started + (effect?.latencyMs ?? 0),
+            conformed: problems.length === 0,
+            problems,
+            fault: effect ? { id: effect.rule.id, kind: effect.kind } : null,
+            executed,
+          });
+        }
       }
-      if (observed && !JOURNAL_OPERATIONS.has(operationId)) {
-        observe({
-          at: arrived,
-          store: store?.id ?? null,
-          operationId,
-          method,
-          path: target,
-          query: redactQuery(request.query ?? {}),
-          headers: redactHeaders(request.headers ?? {}),
-          body: SNAPSHOTS.has(operationId) ? null : journalCopy(request.body ?? null),
-          status: answer.status,
-          response: SNAPSHOTS.has(operationId) ? null : journalCopy(answer.body),
-          durationMs: performance.now() - started + (effect?.latencyMs ?? 0),
-          conformed: problems.length === 0,
-          problems,
-          fault: effect ? { id: effect.rule.id, kind: effect.kind } : null,
-          executed,
-        });
-      }
+      return answer;
+    };
+    if (ran instanceof Promise) return ran.catch((error: unknown) => answerError(error, report)).then(finish);
+    return finish(ran);
+  };
+
+  const dispatchRaw = (operationId: string, request: EngineRequest = {}): Answer => dispatchWith(operationId, request, runHere) as Answer;
+
+  /** A replica's runner: a change is admitted here, then ordered by the shared log and applied in its turn. */
+  const runOrdered = (order: (change: OrderedChange) => Promise<Answer>): Runner => (route, request, received, store) => {
+    const operationId = route.operation.operation.operationId;
+    if (!changesState(operationId, route.operation.method)) return execute(route, request, received, store);
+    // Credentials are checked against this replica's stores; the log carries no secrets (see withoutSecrets).
+    admitRequest(route, received, store, store.clock.now());
+    let body = request.body;
+    // A new store's credentials are drawn once, here, so every replica makes it with the same ones.
+    if (NEW_STORES.has(operationId) && isObject(body)) {
+      body = { ...body, credentials: { ...generatedCredentials(), ...(isObject(body.credentials) ? body.credentials : {}) } };
     }
-    return answer;
+    return order({ store: store.id, op: operationId, query: withoutSecrets(request.query), path: request.path, body });
+  };
+
+  const applyOrdered = (change: OrderedChange, wall: number): Answer => {
+    const route = routeTable().get(change.op);
+    const store = stores.get(change.store);
+    try {
+      if (!route) throw notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${change.op}`);
+      // The store was deleted by a change ordered before this one.
+      if (!store) throw notFound('UNKNOWN_STORE', 'storeId', `no store with ID ${change.store}`);
+      return pinned(wall, () => execute(route, { query: change.query, path: change.path, body: change.body }, undefined, store));
+    } catch (error) {
+      return answerError(error, report);
+    }
   };
 
   /** A request no operation answers (an unknown path), journaled for the store its credentials name. */
@@ -502,6 +564,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // body is copied: the store must not share objects (an address, a list) the caller may change later.
     dispatch: (operationId, request) => dispatchRaw(operationId, { ...request, body: structuredClone(request?.body) } as EngineRequest) as never,
     dispatchRaw,
+    dispatchOrdered: (operationId, request, order) => dispatchWith(operationId, request, runOrdered(order)),
+    applyOrdered,
     importSteps(operationId, request, bytes) {
       const route = routeTable().get(operationId);
       const id = SNAPSHOT_IMPORTS.has(operationId) ? engine.storeOf(operationId, request) : undefined;

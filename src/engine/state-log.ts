@@ -94,8 +94,15 @@ export interface StateOperation {
   query?: Record<string, unknown>;
   path?: Record<string, string>;
   body?: unknown;
+  /** What it answered; 0 in a shared log, which orders a change before it runs (src/replica/). */
   status: number;
 }
+
+/**
+ * A change as a replicated engine proposes it to a shared log, before it has run: an operation on a store, as
+ * `StateOperation` without what only running it tells (the status) or what the log decides (its time).
+ */
+export type OrderedChange = Omit<StateOperation, 't' | 'wall' | 'status'>;
 
 /** What follows a base in the log, in the order it happened. */
 export type StateEntry = StateOperation | StateWebhookRecord;

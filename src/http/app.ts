@@ -18,6 +18,7 @@ import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 import { mountDashboard } from '../ui/routes.ts';
+import { createReplica, type Consistency, type Replica } from '../replica/replica.ts';
 
 export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'restore'>, ControlPlaneOptions {
   /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
@@ -29,10 +30,19 @@ export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'rest
   stateFile?: string;
   /** When the state file is compacted (tests make it small). */
   stateFileOptions?: StateFileOptions;
+  /**
+   * `redis://HOST:PORT[/DB][?namespace=NAME]`: serve stores kept in a shared log on Redis, as one of several
+   * instances (see README, "Share one simulator"); `createSimulator` then returns a promise.
+   */
+  state?: string;
+  /** With `state`: `read-your-writes` (default) catches up with the log before each read; `eventual` does not. */
+  consistency?: Consistency;
 }
 
 export interface AppOptions extends ControlPlaneOptions {
   onBug?: (error: unknown) => void;
+  /** Answers a request in place of `engine.dispatchRaw`: a replica of a shared log orders changes first (src/replica/). */
+  dispatch?: (operationId: string, request: EngineRequest) => Answer | Promise<Answer>;
   /**
    * The Host names accepted (DNS-rebinding protection); every Host when left out. `listen()` on a loopback
    * address fills it in: the loopback names, the bound address and `allowedHosts`.
@@ -54,6 +64,8 @@ export interface ListenOptions {
 export interface Simulator {
   /** The state file, when the simulator keeps one: what opening it found (`notes`), and `flush()`. */
   stateFile?: StateFile;
+  /** With `state`: this instance of the shared log (`status()`, `sync()`, `close()`). */
+  replica?: Replica;
   /**
    * The Express app: mount it in your own server, or add routes of your own to it; they are reachable, and
    * unknown paths still get the 404 in the error envelope.
@@ -276,6 +288,7 @@ function notSaved(error: unknown, report: (error: unknown) => void): Answer {
 
 export function createApp(engine: Engine, options: AppOptions = {}): Express {
   const report = reporter(options.onBug);
+  const dispatch = options.dispatch ?? engine.dispatchRaw;
   const work = createWorkQueue();
   const app = express();
   app.disable('x-powered-by');
@@ -339,14 +352,28 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
           url: absoluteUrl(req),
           streamable: true,
         };
+        const write = (answer: Answer): void => {
+          // A change is acknowledged only once the state log has it.
+          if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
+          else if (answer.stream) writeInPieces(res, answer, work.hold(answer.stream.store));
+          else writeAnswer(res, answer);
+        };
         const respond = (given: EngineRequest, release?: () => void): void => {
           try {
-            const answer = engine.dispatchRaw(operationId, given);
-            release?.();
-            // A change is acknowledged only once the state log has it.
-            if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
-            else if (answer.stream) writeInPieces(res, answer, work.hold(answer.stream.store));
-            else writeAnswer(res, answer);
+            const answer = dispatch(operationId, given);
+            if (!(answer instanceof Promise)) {
+              release?.();
+              write(answer);
+              return;
+            }
+            // A replica's change: answered once the shared log has ordered it and this instance has applied it.
+            answer.then((settled) => {
+              release?.();
+              write(settled);
+            }, (error: unknown) => {
+              release?.();
+              next(error);
+            });
           } catch (error) {
             release?.();
             next(error);
@@ -395,8 +422,14 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   return app;
 }
 
-/** Builds the simulator: an engine answering every operation of both specs, and the Express app serving it. */
-export function createSimulator(options: SimulatorOptions = {}): Simulator {
+/**
+ * Builds the simulator: an engine answering every operation of both specs, and the Express app serving it. With
+ * `state` (a Redis URL) it is one instance of a shared simulator, and resolves once it has caught up with the log.
+ */
+export function createSimulator(options: SimulatorOptions & { state: string }): Promise<Simulator>;
+export function createSimulator(options?: SimulatorOptions): Simulator;
+export function createSimulator(options: SimulatorOptions = {}): Simulator | Promise<Simulator> {
+  if (options.state !== undefined) return createSharedSimulator(options, options.state);
   if (options.engine && options.stateFile) throw new Error('purple-dot-sim: stateFile makes the engine; it cannot be given with engine');
   const stateFile = options.stateFile ? openStateFile(options.stateFile, options.stateFileOptions) : undefined;
   let engine: Engine;
@@ -408,12 +441,29 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     throw new StateFileError(`the state file ${stateFile.path} cannot be replayed: ${(error as Error).message}`);
   }
   stateFile?.start(engine.checkpoint);
+  return serving(engine, options, { stateFile });
+}
+
+async function createSharedSimulator(options: SimulatorOptions, state: string): Promise<Simulator> {
+  if (options.engine || options.stateFile) throw new Error('purple-dot-sim: state (a shared log) makes the engine; it cannot be given with engine or stateFile');
+  if (typeof options.clock === 'object') throw new Error('purple-dot-sim: a shared simulator needs a manual or system clock, not an injected one');
+  const { engine: _engine, stateFile: _stateFile, stateFileOptions: _options, controlToken: _token, allowedHosts: _hosts, ...engineOptions } = options;
+  const replica = await createReplica({ ...engineOptions, clock: options.clock, state, webhookTransport: options.webhookTransport ?? httpTransport });
+  return serving(replica.engine, options, { replica });
+}
+
+/** The app and `listen` around an engine, whichever way it was made. */
+function serving(engine: Engine, options: SimulatorOptions, made: { stateFile?: StateFile; replica?: Replica }): Simulator {
+  const { stateFile, replica } = made;
   // Names are checked from the start only when the caller names the hosts it accepts; see listen() for loopback.
   let hosts: ReadonlySet<string> | undefined = options.allowedHosts ? allowedHostNames('localhost', options.allowedHosts) : undefined;
-  const app = createApp(engine, { onBug: options.onBug, controlToken: options.controlToken, allowedHosts: options.allowedHosts, hosts: () => hosts });
+  const app = createApp(engine, {
+    onBug: options.onBug, controlToken: options.controlToken, allowedHosts: options.allowedHosts, hosts: () => hosts, ...(replica ? { dispatch: replica.dispatch } : {}),
+  });
   return {
     app,
     engine,
+    ...(replica ? { replica } : {}),
     webhooks: engine.webhooks,
     stateFile,
     listen(port = 0, host = '127.0.0.1', listenOptions = {}) {

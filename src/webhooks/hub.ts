@@ -69,6 +69,11 @@ export interface HubOptions {
    * sends what was not delivered. Left out, webhooks live in memory only.
    */
   log?(record: StateWebhookRecord): void;
+  /**
+   * Whether this engine sends a store's webhooks to its subscribed URLs; always when left out. Replicas of a
+   * shared log all hear the same events, and only the one holding the store's lease sends (src/replica/).
+   */
+  sends?(storeId: string): boolean;
 }
 
 interface Job {
@@ -350,7 +355,7 @@ export function createWebhookHub(options: HubOptions): WebhookHub {
 
   const send = (store: Store, message: WebhookMessage): void => {
     const { subscriptions, settings } = readWebhookState(store.state.data.webhooks);
-    const targets = subscriptions.filter((s) => s.events.includes(message.event));
+    const targets = options.sends?.(store.id) === false ? [] : subscriptions.filter((s) => s.events.includes(message.event));
     const hasListeners = (listeners.get(message.event)?.size ?? 0) + (listeners.get('*')?.size ?? 0) > 0;
     if (targets.length === 0 && !hasListeners) return;
     const rawBody = message.rawBody();

@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import { answerError, reporter, type Answer } from '../engine/answer.ts';
+import { routeTable, type EngineRequest } from '../engine/dispatch.ts';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
+import { changesState, type OrderedChange } from '../engine/state-log.ts';
+import { PreparedRestore } from '../engine/store.ts';
+import { connectRedisLog, parseRedisUrl, SharedLogUnavailable, type RedisLog, type SharedBase, type SharedEntry, type StreamPosition } from './redis-log.ts';
+
+/**
+ * One instance of a simulator whose stores live in a shared log (Redis Streams): a replicated state machine.
+ * A change is not run where it arrives: it is appended to its store's stream (or the registry's, for stores
+ * made and deleted), and every instance applies the streams' entries in order to its own copy of the stores;
+ * the instance that took the request answers with what applying its entry gave, once it has. Reads are answered
+ * from the local copy, after catching up with the streams' tails (one round trip) unless the consistency is
+ * `eventual`.
+ */
+
+export type Consistency = 'read-your-writes' | 'eventual';
+
+export interface ReplicaOptions extends Omit<EngineOptions, 'stateLog' | 'restore' | 'webhookSends' | 'clock'> {
+  /** `redis://HOST:PORT[/DB][?namespace=NAME]`. */
+  state: string;
+  /** `read-your-writes` (default): a read first catches up with the log; `eventual` answers from what this instance has. */
+  consistency?: Consistency;
+  /** Manual (default) or system; a shared log cannot carry an injected clock. */
+  clock?: 'manual' | 'system';
+  /** Entries across the streams after which the instance holding the compaction lease writes a new base (default 10,000). */
+  compactAfter?: number;
+  /** How long a lease lasts unless renewed (default 6 s); renewed every third of it. */
+  leaseMs?: number;
+  /** Names this instance in leases; random unless given. */
+  instance?: string;
+}
+
+export interface ReplicaStatus {
+  instance: string;
+  consistency: Consistency;
+  redis: string;
+  namespace: string;
+  /** Whether the last command to Redis succeeded. */
+  connected: boolean;
+  /** How far this instance has applied each stream. */
+  positions: Record<string, StreamPosition>;
+  /** The leases this instance holds: `store:<id>` for a store's webhooks, `compaction`. */
+  leases: string[];
+  /** Set when this instance cannot go on (it fell behind a trimmed log): it refuses until restarted. */
+  broken?: string;
+}
+
+export interface Replica {
+  readonly engine: Engine;
+  readonly instance: string;
+  readonly consistency: Consistency;
+  /** Whether this instance began the log (it was empty): one started later joins what is there. */
+  readonly began: boolean;
+  /** Answers one request as this instance of the shared log: the HTTP adapter's dispatch. */
+  dispatch(operationId: string, request: EngineRequest): Answer | Promise<Answer>;
+  /** Catches up with every stream's tail (a test or a harness waiting for another instance's changes). */
+  sync(): Promise<void>;
+  status(): ReplicaStatus;
+  /** Stops tailing, gives up its leases and disconnects; the engine stays usable for reading. */
+  close(): Promise<void>;
+}
+
+/** Changes that make or delete a store go to the registry's stream: every instance must know a store before its changes. */
+const REGISTRY_OPERATIONS = new Set(['createStore', 'deleteStore']);
+const EXPORTS = new Set(['exportSnapshot', 'exportSnapshotInStore']);
+const REGISTRY_LEASE = 'compaction';
+
+const unavailable = (why: string): DomainError => new DomainError('unavailable', 'STATE_UNAVAILABLE', why, [{ field: 'state', problem: why }]);
+
+/** A waiter for one appended entry: resolves with the answer applying it gave. */
+interface Waiter {
+  resolve(answer: Answer): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Connects to the shared log and builds this instance's copy of the stores: from the compacted base and the
+ * entries after it, or, when the log is empty, from the options' scenario (which then becomes the log's base;
+ * when several instances start at once on an empty log, the first base stored wins and the others adopt it).
+ */
+export async function createReplica(options: ReplicaOptions): Promise<Replica> {
+  const location = parseRedisUrl(options.state);
+  const log = await connectRedisLog(location);
+  const instance = options.instance ?? randomUUID();
+  const consistency = options.consistency ?? 'read-your-writes';
+  const leaseMs = options.leaseMs ?? 6_000;
+  const compactAfter = options.compactAfter ?? 10_000;
+  const report = reporter(options.onBug);
+  const { state: _state, consistency: _consistency, compactAfter: _compactAfter, leaseMs: _leaseMs, instance: _instance, ...engineOptions } = options;
+
+  /** How far each live stream has been applied; a store's stream is dropped when the store is deleted. */
+  const positions = new Map<string, StreamPosition>();
+  const registry = log.streamOf(undefined);
+  const waiters = new Map<string, Waiter>();
+  let held = new Set<string>();
+  let joining = true;
+  let connected = true;
+  let broken: string | undefined;
+  let closed = false;
+  let appliedSinceBase = 0;
+  let proposals = 0;
+
+  const makeEngine = (restore?: SharedBase): Engine => createEngine({
+    ...engineOptions,
+    clock: options.clock ?? 'manual',
+    ...(restore ? { restore: { base: restore.base, operations: [] } } : {}),
+    // Every instance hears every event; the one holding the store's lease sends its webhooks (none while joining:
+    // those events are the past).
+    webhookSends: (storeId) => !joining && held.has(`store:${storeId}`),
+  });
+
+  let shared = await log.base();
+  let engine: Engine;
+  let began = false;
+  if (shared) {
+    engine = makeEngine(shared);
+  } else {
+    engine = makeEngine();
+    // Pending webhooks are the sender's own business (see `compact`): a base carries none.
+    const { webhooks: _webhooks, ...base } = engine.checkpoint({ data: false });
+    const first: SharedBase = { format: 'purple-dot-sim/shared-base', version: 1, base, registry: { id: '0-0', n: 0 }, stores: {} };
+    if (await log.saveBase(first, { onlyIfNone: true })) {
+      shared = first;
+      began = true;
+    } else {
+      engine.close();
+      shared = (await log.base())!;
+      engine = makeEngine(shared);
+    }
+  }
+  if (shared.format !== 'purple-dot-sim/shared-base' || shared.version !== 1) {
+    throw new Error(`the shared state in Redis at ${location.url} (namespace ${location.namespace}) is not a purple-dot-sim base of version 1`);
+  }
+  positions.set(registry, shared.registry);
+  for (const store of engine.stores.list()) positions.set(log.streamOf(store.id), shared.stores[store.id] ?? { id: '0-0', n: 0 });
+
+  const storeOfStream = (stream: string): string => stream.slice(log.streamOf('').length);
+
+  /** Applies one stream's entries in order; a gap (entries trimmed before this instance read them) breaks it. */
+  const applyEntries = (stream: string, entries: readonly SharedEntry[]): void => {
+    for (const entry of entries) {
+      const position = positions.get(stream);
+      if (!position || entry.n <= position.n) continue;
+      if (entry.n !== position.n + 1) {
+        broken = `this instance missed entries ${position.n + 1} to ${entry.n - 1} of ${stream} (compacted away before it read them); restart it`;
+        for (const [id, waiter] of waiters) {
+          waiters.delete(id);
+          waiter.reject(unavailable(broken));
+        }
+        return;
+      }
+      const answer = engine.applyOrdered(entry.change, entry.wall);
+      positions.set(stream, { id: entry.id, n: entry.n });
+      appliedSinceBase += 1;
+      if (stream === registry && answer.status < 300) {
+        // A store made or deleted: tail its stream from its beginning, or stop tailing it.
+        const id = entry.change.op === 'createStore' ? (answer.body as { data?: { id?: string } }).data?.id : entry.change.store;
+        if (id !== undefined && entry.change.op === 'createStore') positions.set(log.streamOf(id), { id: '0-0', n: 0 });
+        else if (id !== undefined && entry.change.op === 'deleteStore') positions.delete(log.streamOf(id));
+      }
+      const waiter = waiters.get(entry.proposal);
+      if (waiter) {
+        waiters.delete(entry.proposal);
+        waiter.resolve(answer);
+      }
+    }
+  };
+
+  /** Applies what a read returned: the registry's first, since a store's changes need the store. */
+  const applyRead = (read: Map<string, SharedEntry[]>): void => {
+    if (broken) return;
+    const made = read.get(registry);
+    if (made) applyEntries(registry, made);
+    for (const [stream, entries] of read) if (stream !== registry && !broken) applyEntries(stream, entries);
+  };
+
+  const reading = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await work();
+      connected = true;
+      return result;
+    } catch (error) {
+      connected = false;
+      throw error instanceof SharedLogUnavailable ? unavailable(`${error.message}; nothing was read or changed`) : error;
+    }
+  };
+
+  // Joining: the registry's entries after the base, then each store's. Entries appended meanwhile come with the tail.
+  applyEntries(registry, await log.readAll(registry, shared.registry.id));
+  for (const [stream, position] of [...positions]) {
+    if (stream !== registry) applyEntries(stream, await log.readAll(stream, position.id));
+  }
+  if (broken) throw new Error(`cannot join the shared state: ${broken}`);
+  joining = false;
+
+  // Catch-ups asked for while one is under way share the next one: one round trip serves them all.
+  let next: { streams: Set<string>; waiting: { resolve(): void; reject(error: unknown): void }[] } | undefined;
+  let inFlight = false;
+  const sendNext = (): void => {
+    const batch = next;
+    next = undefined;
+    if (!batch) return;
+    inFlight = true;
+    const after = new Map<string, string>();
+    for (const stream of batch.streams) {
+      const position = positions.get(stream);
+      if (position) after.set(stream, position.id);
+    }
+    reading(() => log.read(after))
+      .then((read) => {
+        applyRead(read);
+        for (const waiting of batch.waiting) waiting.resolve();
+      }, (error: unknown) => {
+        for (const waiting of batch.waiting) waiting.reject(error);
+      })
+      .finally(() => {
+        inFlight = false;
+        sendNext();
+      });
+  };
+  const catchUp = (streams: readonly string[]): Promise<void> => new Promise((resolve, reject) => {
+    next ??= { streams: new Set(), waiting: [] };
+    for (const stream of streams) next.streams.add(stream);
+    next.waiting.push({ resolve, reject });
+    if (!inFlight) sendNext();
+  });
+
+  const order = async (change: OrderedChange): Promise<Answer> => {
+    if (broken) throw unavailable(broken);
+    const stream = REGISTRY_OPERATIONS.has(change.op) ? registry : log.streamOf(change.store);
+    // Waited for by its own key, set before appending: the tail may apply it before the append's answer arrives.
+    const proposal = `${instance}:${(proposals += 1)}`;
+    const applied = new Promise<Answer>((resolve, reject) => waiters.set(proposal, { resolve, reject }));
+    let appended: StreamPosition;
+    try {
+      appended = await log.append(stream, change, proposal);
+      connected = true;
+    } catch (error) {
+      connected = false;
+      waiters.delete(proposal);
+      // Not known to be in the log: a client may send it again.
+      throw unavailable(`${(error as Error).message}; the change may not have been recorded, so check before sending it again`);
+    }
+    // Until it is applied here, ask again now and then: the tail may be blocked, or Redis away for a moment.
+    for (let attempt = 0; ; attempt += 1) {
+      const done = await Promise.race([applied, catchUp([registry, stream]).then(() => undefined, () => undefined)]);
+      if (done) return done;
+      if ((positions.get(stream)?.n ?? Number.POSITIVE_INFINITY) >= appended.n) return applied;
+      if (attempt >= 20) {
+        waiters.delete(proposal);
+        throw unavailable(`the change is recorded in the shared log (${appended.id}) but this instance could not apply it: Redis at ${location.url} does not answer; do not send it again`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+
+  const dispatch = (operationId: string, request: EngineRequest): Answer | Promise<Answer> => {
+    const route = routeTable().get(operationId);
+    // Not journaled: the instance is out of service, and says so.
+    if (broken) return answerError(unavailable(broken), report);
+    // A prepared import (parsed and checked in steps by the adapter) goes into the log as the snapshot it holds.
+    const given = request.body instanceof PreparedRestore ? { ...request, body: request.body.snapshot } : request;
+    if (!route || changesState(operationId, route.operation.method)) return engine.dispatchOrdered(operationId, given, order);
+    // A snapshot written in pieces would let the tail change the store between pieces: it is made whole.
+    const read = EXPORTS.has(operationId) ? { ...given, streamable: false } : given;
+    if (consistency === 'eventual') return engine.dispatchRaw(operationId, read);
+    const known = engine.storeOf(operationId, read);
+    const streams = known === undefined ? [registry] : [registry, log.streamOf(known)];
+    return catchUp(streams).then(async () => {
+      // A store made through another instance is known once the registry is read; its own changes, a trip later.
+      if (known === undefined) {
+        const found = engine.storeOf(operationId, read);
+        if (found !== undefined) await catchUp([log.streamOf(found)]);
+      }
+      return engine.dispatchRaw(operationId, read);
+    }, (error: unknown) => answerError(error, report));
+  };
+
+  // The tail: blocking reads on every live stream, so an instance stays close to the log without being asked.
+  const tailing = (async () => {
+    while (!closed) {
+      if (broken) return;
+      try {
+        const after = new Map<string, string>([...positions].map(([stream, position]) => [stream, position.id]));
+        applyRead(await log.read(after, { blockMs: 1_000 }));
+        connected = true;
+      } catch {
+        if (closed) return;
+        connected = false;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  })();
+
+  /**
+   * A new base when the streams have grown: the stores as this instance has them, exactly at the positions it has
+   * applied (taken in one synchronous step), then each stream trimmed to where the previous base stood, so an
+   * instance still reading from that base finds what follows it.
+   */
+  const compact = async (): Promise<void> => {
+    const previous = await log.base();
+    const { webhooks: _webhooks, ...base } = engine.checkpoint({ live: true });
+    const stores: Record<string, StreamPosition> = {};
+    for (const [stream, position] of positions) if (stream !== registry) stores[storeOfStream(stream)] = { ...position };
+    const taken: SharedBase = { format: 'purple-dot-sim/shared-base', version: 1, base, registry: { ...positions.get(registry)! }, stores };
+    appliedSinceBase = 0;
+    await log.saveBase(taken);
+    if (!previous) return;
+    await log.trim(registry, previous.registry.id);
+    for (const [store, position] of Object.entries(previous.stores)) await log.trim(log.streamOf(store), position.id);
+  };
+
+  // Leases: each store's webhooks and the compaction are one instance's job at a time, taken over when it stops renewing.
+  const renew = async (): Promise<void> => {
+    const names = [REGISTRY_LEASE, ...engine.stores.list().map((store) => `store:${store.id}`)];
+    try {
+      held = await log.lease(names, instance, leaseMs);
+      connected = true;
+    } catch {
+      // Unsure whether the leases still hold: send nothing until they are renewed.
+      held = new Set();
+      connected = false;
+      return;
+    }
+    if (held.has(REGISTRY_LEASE) && appliedSinceBase >= compactAfter) await compact().catch(() => undefined);
+  };
+  await renew();
+  let renewing = Promise.resolve();
+  const renewal = setInterval(() => {
+    renewing = renewing.then(renew);
+  }, Math.max(50, Math.floor(leaseMs / 3)));
+  renewal.unref();
+
+  return {
+    engine,
+    instance,
+    consistency,
+    began,
+    dispatch,
+    sync: () => reading(async () => {
+      const after = new Map<string, string>([...positions].map(([stream, position]) => [stream, position.id]));
+      applyRead(await log.read(after));
+      // A store made meanwhile: its own stream, from its beginning.
+      const more = [...positions].filter(([stream]) => !after.has(stream));
+      if (more.length > 0) applyRead(await log.read(new Map(more.map(([stream, position]) => [stream, position.id]))));
+    }),
+    status: () => ({
+      instance,
+      consistency,
+      redis: location.url,
+      namespace: location.namespace,
+      connected,
+      positions: Object.fromEntries(positions),
+      leases: [...held].sort(),
+      ...(broken ? { broken } : {}),
+    }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(renewal);
+      await renewing;
+      await log.release([...held], instance).catch(() => undefined);
+      held = new Set();
+      await log.close();
+      await tailing;
+      for (const [id, waiter] of waiters) {
+        waiters.delete(id);
+        waiter.reject(unavailable('this instance closed before the change was applied here'));
+      }
+    },
+  };
+}
