@@ -18,7 +18,7 @@ import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 import { mountDashboard } from '../ui/routes.ts';
-import { createReplica, type Consistency, type Replica } from '../replica/replica.ts';
+import { createReplica, type Consistency, type Replica, type ReplicaOptions } from '../replica/replica.ts';
 
 export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'restore'>, ControlPlaneOptions {
   /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
@@ -37,6 +37,8 @@ export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'rest
   state?: string;
   /** With `state`: `read-your-writes` (default) catches up with the log before each read; `eventual` does not. */
   consistency?: Consistency;
+  /** With `state`: when the log is compacted, how long leases last, this instance's name (tests make them small). */
+  replicaOptions?: Pick<ReplicaOptions, 'compactAfter' | 'leaseMs' | 'instance'>;
 }
 
 export interface AppOptions extends ControlPlaneOptions {
@@ -447,8 +449,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator | Pro
 async function createSharedSimulator(options: SimulatorOptions, state: string): Promise<Simulator> {
   if (options.engine || options.stateFile) throw new Error('purple-dot-sim: state (a shared log) makes the engine; it cannot be given with engine or stateFile');
   if (typeof options.clock === 'object') throw new Error('purple-dot-sim: a shared simulator needs a manual or system clock, not an injected one');
-  const { engine: _engine, stateFile: _stateFile, stateFileOptions: _options, controlToken: _token, allowedHosts: _hosts, ...engineOptions } = options;
-  const replica = await createReplica({ ...engineOptions, clock: options.clock, state, webhookTransport: options.webhookTransport ?? httpTransport });
+  const { engine: _engine, stateFile: _stateFile, stateFileOptions: _options, controlToken: _token, allowedHosts: _hosts, replicaOptions, ...engineOptions } = options;
+  const replica = await createReplica({ ...engineOptions, ...replicaOptions, clock: options.clock, state, webhookTransport: options.webhookTransport ?? httpTransport });
   return serving(replica.engine, options, { replica });
 }
 

@@ -1,0 +1,227 @@
+/**
+ * Several simulator instances sharing their stores through a log on Redis (issue 17): each instance here is a
+ * `createSimulator({ state })` of this process, served over HTTP, on a redis-server the file starts itself. A
+ * change made through one is answered through any other; stores, clocks and control operations agree; a new
+ * instance joins from the compacted base; each store's webhooks go out once; and while Redis is away an
+ * instance refuses what it cannot vouch for, then recovers. (Killing instances under load: kill.test.ts.)
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulator, type RunningSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
+import { credentials, privateHeaders } from '../support/simulator.ts';
+import { connectRedisLog, parseRedisUrl } from '../../src/replica/redis-log.ts';
+import { redisInstalled, startRedis, type TestRedis } from '../support/redis.ts';
+import { startReceiver, type Receiver } from '../webhooks/receiver.ts';
+
+interface Instance {
+  sim: Simulator;
+  url: string;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Stops serving and leaves the log as a crash would leave it to the others: no lease given up, nothing flushed. */
+  stop(): Promise<void>;
+}
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+let redis: TestRedis;
+const installed = redisInstalled();
+beforeAll(async () => {
+  if (installed) redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+/** An instance on a namespace of the file's Redis (each test starts from an empty log), or on the Redis `state` names. */
+async function instance(namespace: string, options: Omit<SimulatorOptions, 'state'> = {}, state = redis.url(namespace)): Promise<Instance> {
+  const sim = await createSimulator({ journalSize: 0, clock: 'manual', onBug: (error) => console.error(error), ...options, state });
+  const server: RunningSimulator = await sim.listen(0);
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    sim.engine.close();
+    await server.close();
+    await sim.replica!.close();
+  };
+  cleanup.push(stop);
+  return {
+    sim,
+    url: server.url,
+    stop,
+    async call(method, path, body, headers = {}) {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+  };
+}
+
+type Several<N extends 2 | 3> = N extends 2 ? [Instance, Instance] : [Instance, Instance, Instance];
+
+async function instances<N extends 2 | 3>(count: N, options: Omit<SimulatorOptions, 'state'> = {}): Promise<Several<N>> {
+  const namespace = `t-${randomUUID()}`;
+  const all: Instance[] = [];
+  // One after another: the first begins the log, the others join it.
+  for (let i = 0; i < count; i += 1) all.push(await instance(namespace, options));
+  return all as Several<N>;
+}
+
+async function ok(reply: Promise<{ status: number; body: any }>): Promise<any> {
+  const { status, body } = await reply;
+  expect(status, JSON.stringify(body)).toBeLessThan(300);
+  return body.data;
+}
+
+/** Places a pre-order of one unit on the store's first live waitlist, through the control API. */
+async function place(through: Instance, email: string, storeId?: string): Promise<{ id: string }> {
+  const headers = storeId ? { 'X-Purple-Dot-Access-Token': (await ok(through.call('GET', `/__sim/stores/${storeId}`))).credentials.private_access_token } : privateHeaders;
+  const { waitlists } = await ok(through.call('GET', '/admin/api/v1/waitlists?limit=100', undefined, headers));
+  const live = waitlists.find((w: any) => w.state === 'LIVE');
+  const path = storeId ? `/__sim/stores/${storeId}/pre-orders` : '/__sim/pre-orders';
+  return ok(through.call('POST', path, { email, lines: [{ variant_id: live.availability.variants[0].variant_id, quantity: 1 }] }));
+}
+
+const count = async (through: Instance): Promise<number> => (await ok(through.call('GET', '/admin/api/v1/pre-orders/count', undefined, privateHeaders))).count;
+
+describe.skipIf(!installed)('instances sharing one log on Redis', () => {
+  it('answers a pre-order placed through one instance through another at once, with the same body', async () => {
+    const [a, b] = await instances(2);
+    const before = await count(b);
+    const placed = await place(a, 'shared@example.com');
+    expect(await count(b)).toBe(before + 1);
+    const { orders } = await ok(b.call('GET', '/admin/api/v1/pre-orders?limit=100', undefined, privateHeaders));
+    const seen = orders.find((o: any) => o.id === placed.id);
+    expect(seen).toBeDefined();
+    const { orders: throughA } = await ok(a.call('GET', '/admin/api/v1/pre-orders?limit=100', undefined, privateHeaders));
+    expect(throughA.find((o: any) => o.id === placed.id)).toEqual(seen);
+  });
+
+  it('agrees across three instances on stores made and deleted, clocks set and moved, and inventory posted through different ones', async () => {
+    const [a, b, c] = await instances(3);
+    const made = await ok(a.call('POST', '/__sim/stores', { scenario: 'sold-out' }));
+    // The new store's credentials work through another instance at once.
+    const theirs = { 'X-Purple-Dot-Access-Token': made.credentials.private_access_token };
+    expect((await b.call('GET', '/admin/api/v1/waitlists', undefined, theirs)).status).toBe(200);
+    await ok(b.call('PUT', `/__sim/stores/${made.id}/clock`, { now: '2030-01-01T00:00:00.000Z' }));
+    await ok(c.call('POST', `/__sim/stores/${made.id}/clock/advance`, { seconds: 90 }));
+    const sku = (await ok(c.call('GET', '/admin/api/v1/waitlists?limit=1', undefined, theirs))).waitlists[0]?.availability?.variants?.[0]?.sku;
+    if (sku) await ok(a.call('POST', '/admin/api/v1/inventory', { sku, available_units: 5 }, theirs));
+    const views = await Promise.all([a, b, c].map(async (i) => ({
+      stores: (await ok(i.call('GET', '/__sim/stores'))).map((s: any) => s.id),
+      clock: await ok(i.call('GET', `/__sim/stores/${made.id}/clock`)),
+      snapshot: await ok(i.call('GET', `/__sim/stores/${made.id}/snapshot`)),
+    })));
+    expect(views[0]!.clock.now).toBe('2030-01-01T00:01:30.000Z');
+    expect(views[0]!.stores).toEqual(['default', made.id]);
+    expect(views[1]).toEqual(views[0]);
+    expect(views[2]).toEqual(views[0]);
+
+    await ok(c.call('DELETE', `/__sim/stores/${made.id}`, undefined, { 'content-type': 'application/json' }));
+    for (const i of [a, b, c]) {
+      expect((await ok(i.call('GET', '/__sim/stores'))).map((s: any) => s.id)).toEqual(['default']);
+      expect((await i.call('GET', '/admin/api/v1/waitlists', undefined, theirs)).status).toBe(401);
+    }
+  });
+
+  it('ends in the same state on every instance when two of them take writes at the same time', async () => {
+    const [a, b] = await instances(2);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => place(i % 2 === 0 ? a : b, `race-${i}@example.com`)));
+    const [left, right] = await Promise.all([a, b].map((i) => ok(i.call('GET', '/__sim/snapshot'))));
+    expect(right).toEqual(left);
+    expect(await count(a)).toBe(await count(b));
+  });
+
+  it('refuses a change it refuses locally the same way through every instance, and changes nothing', async () => {
+    const [a, b] = await instances(2);
+    const before = await ok(b.call('GET', '/__sim/snapshot'));
+    const refused = await a.call('POST', '/__sim/pre-orders', { email: 'not-an-email', lines: [] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('INVALID_REQUEST');
+    expect(await ok(b.call('GET', '/__sim/snapshot'))).toEqual(before);
+  });
+
+  it('lets a new instance join from the compacted base and the entries after it, and answer as the others do', async () => {
+    const namespace = `t-${randomUUID()}`;
+    const a = await instance(namespace, { replicaOptions: { compactAfter: 5 } });
+    for (let i = 0; i < 12; i += 1) await place(a, `compact-${i}@example.com`);
+    // The lease holder compacts on its next renewal (every third of the lease).
+    const log = await connectRedisLog(parseRedisUrl(redis.url(namespace)));
+    cleanup.push(() => log.close());
+    for (let tries = 0; tries < 100 && ((await log.base())?.stores.default?.n ?? 0) < 5; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await log.base())!.stores.default!.n).toBeGreaterThanOrEqual(5);
+    const b = await instance(namespace);
+    expect(await ok(b.call('GET', '/__sim/snapshot'))).toEqual(await ok(a.call('GET', '/__sim/snapshot')));
+    await place(b, 'after-join@example.com');
+    expect(await count(a)).toBe(await count(b));
+  });
+
+  it('sends each webhook once, from the instance holding the store\'s lease, however many instances hear the change', async () => {
+    const receiver: Receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const [a, b, c] = await instances(3);
+    await ok(b.call('PUT', '/__sim/webhooks/settings', { backoff_ms: [100, 100], timeout_ms: 1000 }));
+    await ok(b.call('POST', '/__sim/webhooks', { url: receiver.url, events: ['pre_order.created'] }));
+    const placed = [await place(a, 'hook-a@example.com'), await place(b, 'hook-b@example.com'), await place(c, 'hook-c@example.com')];
+    await receiver.waitFor(3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(receiver.received.map((r) => r.body.data.id).sort()).toEqual(placed.map((p) => p.id).sort());
+    const holders = [a, b, c].filter((i) => i.sim.replica!.status().leases.includes('store:default'));
+    expect(holders).toHaveLength(1);
+  });
+
+  it('hands a store\'s webhooks to another instance when the one holding its lease stops', async () => {
+    const receiver: Receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const [a, b] = await instances(2, { replicaOptions: { leaseMs: 600 } });
+    await ok(a.call('POST', '/__sim/webhooks', { url: receiver.url, events: ['pre_order.created'] }));
+    const holder = a.sim.replica!.status().leases.includes('store:default') ? a : b;
+    const other = holder === a ? b : a;
+    await holder.stop();
+    // The lease runs out unrenewed (or was given up), and the other instance takes it on its next renewal.
+    for (let tries = 0; tries < 100 && !other.sim.replica!.status().leases.includes('store:default'); tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const placed = await place(other, 'after-holder@example.com');
+    const [got] = await receiver.waitFor(1);
+    expect(got!.body.data.id).toBe(placed.id);
+  });
+
+  it('answers 503 STATE_UNAVAILABLE while Redis is away (eventual reads excepted), then serves again with nothing lost', async () => {
+    const own = await startRedis();
+    cleanup.push(() => own.stop());
+    const namespace = `t-${randomUUID()}`;
+    const a = await instance(namespace, {}, own.url(namespace));
+    const b = await instance(namespace, { consistency: 'eventual' }, own.url(namespace));
+    const countPath = '/admin/api/v1/pre-orders/count';
+    const before = (await a.call('GET', countPath, undefined, privateHeaders)).body.data.count;
+    await own.stop({ keep: true });
+
+    const write = await a.call('POST', '/admin/api/v1/inventory', { sku: 'NO-SUCH-SKU', available_units: 1 }, privateHeaders);
+    expect(write.status).toBe(503);
+    expect(write.body).toMatchObject({ meta: { result: 'error' }, error: { code: 'STATE_UNAVAILABLE' } });
+    const read = await a.call('GET', countPath, undefined, privateHeaders);
+    expect(read.status).toBe(503);
+    expect(read.body.error.message).toMatch(/Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    // An eventual instance answers from what it has.
+    expect((await b.call('GET', countPath, undefined, privateHeaders)).body.data.count).toBe(before);
+
+    await own.restart();
+    let back: { status: number; body: any } | undefined;
+    for (let tries = 0; tries < 100; tries += 1) {
+      back = await a.call('GET', countPath, undefined, privateHeaders);
+      if (back.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(back!.status).toBe(200);
+    expect(back!.body.data.count).toBe(before);
+    expect((await a.call('POST', '/admin/api/v1/inventory', { sku: 'NO-SUCH-SKU', available_units: 1 }, privateHeaders)).status).toBeLessThan(300);
+  });
+});
