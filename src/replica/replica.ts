@@ -118,18 +118,16 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   if (shared) {
     engine = makeEngine(shared);
   } else {
-    engine = makeEngine();
+    const scratch = makeEngine();
     // Pending webhooks are the sender's own business (see `compact`): a base carries none.
-    const { webhooks: _webhooks, ...base } = engine.checkpoint({ data: false });
+    const { webhooks: _webhooks, ...base } = scratch.checkpoint({ data: false });
+    scratch.close();
     const first: SharedBase = { format: 'purple-dot-sim/shared-base', version: 1, base, registry: { id: '0-0', n: 0 }, stores: {} };
-    if (await log.saveBase(first, { onlyIfNone: true })) {
-      shared = first;
-      began = true;
-    } else {
-      engine.close();
-      shared = (await log.base())!;
-      engine = makeEngine(shared);
-    }
+    began = await log.saveBase(first, { onlyIfNone: true });
+    shared = began ? first : (await log.base())!;
+    // Made from the base even by the instance that wrote it: a system clock's store is then built at the base's
+    // time, exactly as every instance joining later builds it.
+    engine = makeEngine(shared);
   }
   if (shared.format !== 'purple-dot-sim/shared-base' || shared.version !== 1) {
     throw new Error(`the shared state in Redis at ${location.url} (namespace ${location.namespace}) is not a purple-dot-sim base of version 1`);
