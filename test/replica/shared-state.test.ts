@@ -148,6 +148,21 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     expect(await ok(b.call('GET', '/__sim/snapshot'))).toEqual(before);
   });
 
+  it('loads a snapshot imported over HTTP through one instance into every instance\'s copy of the store', async () => {
+    const [a, b] = await instances(2);
+    await place(a, 'in-snapshot@example.com');
+    const snapshot = await ok(a.call('GET', '/__sim/snapshot'));
+    const made = await ok(b.call('POST', '/__sim/stores', { scenario: 'sold-out' }));
+    const res = await fetch(`${a.url}/__sim/stores/${made.id}/snapshot`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(snapshot), signal: AbortSignal.timeout(20_000),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const throughB = await ok(b.call('GET', `/__sim/stores/${made.id}/snapshot`));
+    expect(throughB).toEqual(await ok(a.call('GET', `/__sim/stores/${made.id}/snapshot`)));
+    const ids = (s: any): string[] => Object.values<any>(s.stores)[0].pre_orders.map((o: any) => o.id);
+    expect(ids(throughB)).toEqual(ids(snapshot));
+  });
+
   it('lets a new instance join from the compacted base and the entries after it, and answer as the others do', async () => {
     const namespace = `t-${randomUUID()}`;
     const a = await instance(namespace, { replicaOptions: { compactAfter: 5 } });
