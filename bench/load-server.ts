@@ -1,11 +1,17 @@
 /**
  * The server side of bench/load.ts, in a process of its own so the load generator does not share its event
  * loop: serves the simulator and reports event-loop delay and memory to its parent over IPC.
+ * STATE_FILE=<path> serves with that state file (bench/snapshot-freeze.ts measures what writing it costs).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createSimulator } from '../src/index.ts';
 
-const running = await createSimulator({ scenario: process.argv[2] ?? 'on-preorder', journalSize: Number(process.argv[3] ?? 10_000) }).listen(0);
+const simulator = createSimulator({
+  scenario: process.argv[2] ?? 'on-preorder',
+  journalSize: Number(process.argv[3] ?? 10_000),
+  ...(process.env.STATE_FILE ? { stateFile: process.env.STATE_FILE } : {}),
+});
+const running = await simulator.listen(0);
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 
@@ -19,6 +25,12 @@ if (process.env.STALLS) {
   }, 10).unref();
 }
 
+/** The state file's own work still under way (a compaction after a large import): what `idle` waits for. */
+const stateFileIdle = async (): Promise<void> => {
+  const stateFile = simulator.stateFile as { idle?: () => Promise<void>; flush(): Promise<void> } | undefined;
+  await (stateFile?.idle ? stateFile.idle() : stateFile?.flush());
+};
+
 process.on('message', (message: { type: string }) => {
   if (message.type === 'reset-delay') delay.reset();
   if (message.type === 'stats') {
@@ -26,6 +38,7 @@ process.on('message', (message: { type: string }) => {
     const memory = process.memoryUsage();
     process.send!({ type: 'stats', rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6 });
   }
+  if (message.type === 'state-idle') void stateFileIdle().then(() => process.send!({ type: 'state-idle' }));
   if (message.type === 'stop') void running.close().then(() => process.exit(0));
 });
 process.send!({ type: 'ready', url: running.url });

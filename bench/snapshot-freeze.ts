@@ -5,7 +5,10 @@
  * transfer does not share the prober's event loop), while a prober asks the default store for its waitlists
  * every 10 ms. Reports each phase's duration, the prober's slowest answer and the server's
  * longest event-loop stall (monitorEventLoopDelay).
- * Run: npx tsx bench/snapshot-freeze.ts [scenario=large-catalogue]
+ * With --state-file the server keeps a state file (in a temporary folder): the import's log line and the
+ * compaction it sets off are then written too, and a last phase ("settle") measures the state file's own work
+ * still under way once the import has answered (a compaction in steps), until the file is idle.
+ * Run: npx tsx bench/snapshot-freeze.ts [scenario=large-catalogue] [--state-file]
  */
 import { execFile, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -16,8 +19,12 @@ import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { DEFAULT_CREDENTIALS } from '../src/index.ts';
 
-const scenario = process.argv[2] ?? 'large-catalogue';
-const server = fork(new URL('./load-server.ts', import.meta.url).pathname, ['on-preorder', '1000'], { execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.FREEZE_TRACE_GC ? ['--trace-gc'] : []), ...(process.env.FREEZE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.FREEZE_PROFILE] : [])] });
+const args = process.argv.slice(2);
+const withStateFile = args.includes('--state-file');
+const scenario = args.find((arg) => !arg.startsWith('--')) ?? 'large-catalogue';
+const dir = mkdtempSync(join(tmpdir(), 'snapshot-freeze-'));
+const statePath = join(dir, 'state.jsonl');
+const server = fork(new URL('./load-server.ts', import.meta.url).pathname, ['on-preorder', '1000'], { env: { ...process.env, ...(withStateFile ? { STATE_FILE: statePath } : {}) }, execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.FREEZE_TRACE_GC ? ['--trace-gc'] : []), ...(process.env.FREEZE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.FREEZE_PROFILE] : [])] });
 const [ready] = (await once(server, 'message')) as [{ url: string }];
 const url = ready.url;
 const stats = async (): Promise<{ maxDelayMs: number }> => {
@@ -68,7 +75,6 @@ const source = (await control('POST', '/__sim/stores', { scenario })).data;
 console.log(`built ${scenario} in ${((performance.now() - built) / 1000).toFixed(2)} s`);
 const target = (await control('POST', '/__sim/stores', { scenario: 'on-preorder' })).data;
 const curl = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'snapshot-freeze-'));
 const file = join(dir, 'export.json');
 await measure('export', async () => {
   await curl('curl', ['-sS', '--fail', '-o', file, `${url}/__sim/stores/${source.id}/snapshot`]);
@@ -83,6 +89,13 @@ await measure('import', async () => {
   const { stdout } = await curl('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'PUT', '-H', 'content-type: application/json', '--data-binary', `@${body}`, `${url}/__sim/stores/${target.id}/snapshot`], { maxBuffer: 1 << 20 });
   if (stdout !== '200') throw new Error(`import answered ${stdout}`);
 });
+if (withStateFile) {
+  await measure('settle', async () => {
+    server.send({ type: 'state-idle' });
+    await once(server, 'message');
+  });
+  console.log(`state file: ${(statSync(statePath).size / 1024 / 1024).toFixed(0)} MiB`);
+}
 rmSync(dir, { recursive: true, force: true });
 agent.destroy();
 server.send({ type: 'stop' });

@@ -223,3 +223,6 @@ export function jsonText(value: unknown, options: JsonStepsOptions = {}): string
     pieces.push(next.value);
   }
 }
+
+/** Whether `value` has at most about `nodes` nodes (one with a `toJSON` counts as more): small enough to write in one go. */
+export const hasAtMost = (value: unknown, nodes: number): boolean => weigh(value, nodes, () => false) >= 0;
