@@ -147,7 +147,7 @@ function replaceFileNow(path: string, text: Buffer): void {
 }
 
 /** A line: its bytes, or (a snapshot import's) the pieces of its JSON, checksummed and written in steps. */
-type Line = Buffer | { pieces: Uint8Array[] };
+type Line = Buffer | { pieces: Uint8Array[]; sent: Uint8Array };
 
 interface Waiting {
   /** Its place in the order of appends, counted from 1. */
@@ -179,14 +179,15 @@ const AT_ONCE_FACTOR = 4;
 /**
  * A record's line. A snapshot import's body (the parsed snapshot, whose objects the store goes on to change)
  * is written as the bytes it was parsed from, when they were recorded (see source-json.ts): the rest of the
- * record is small and encoded now, and the line is checksummed and written later, in steps. Bytes that are
- * not UTF-8 would not read back the same (the reader decodes the line), so such a body is encoded now.
+ * record is small and encoded now, and the line is made fit for one line, checksummed and written later, in
+ * steps (see client-json.ts). Bytes that are not UTF-8 would not read back the same (the reader decodes the
+ * line, and the body's parser had decoded them with replacement characters), so such a body is encoded now.
  */
 function lineOf(record: StateEntry): Line {
   const body = record.t === 'op' ? record.body : undefined;
   const source = sourceJsonOf(body);
   if (source === undefined || !isUtf8(source)) return encodeLine(record);
-  return { pieces: [...jsonPieces(record, { textOf: (value) => (value === body ? source : undefined) })] };
+  return { pieces: [...jsonPieces(record, { textOf: (value) => (value === body ? source : undefined) })], sent: source };
 }
 
 /**
@@ -318,7 +319,7 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
         } else {
           const lines: Buffer[][] = [];
           for (const waiting of batch) {
-            lines.push(Buffer.isBuffer(waiting.line) ? [waiting.line] : await runPaced(lineFromPieces(waiting.line.pieces), pace));
+            lines.push(Buffer.isBuffer(waiting.line) ? [waiting.line] : await runPaced(lineFromPieces(waiting.line.pieces, waiting.line.sent), pace));
           }
           await writeParts(handle!, lines.flat());
           await handle!.datasync();

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { clientJsonParts } from './client-json.ts';
 
 /**
  * One line of a state file: `<crc32 of the JSON, 8 hex digits> <JSON>\n`. The checksum tells a line a crash
@@ -39,28 +40,20 @@ export function decodeLine(line: string): { value: unknown } | { problem: string
   }
 }
 
-/** Bytes checked and summed per step: a few milliseconds. */
+/** Bytes summed per step: a few milliseconds. */
 const STEP_BYTES = 4 * 1024 * 1024;
 
 /**
  * A line made from its JSON in pieces of bytes, a few megabytes per step (the generator yields between steps):
  * the checksum is summed piece by piece, and the line comes back as its parts, prefix first, to be written
- * without joining them. A piece may be JSON text as a client sent it, pretty-printed over several lines: a
- * line end can only be whitespace there (JSON strings escape theirs), so each becomes a space, in a copy of
- * that part; a part without one is used as it is.
+ * without joining them. `sent`, if it is one of the pieces, is JSON text as a client sent it, made fit for a
+ * line first (see client-json.ts); the other pieces are JSON text as `jsonPieces` makes it, taken as they are.
  */
-export function* lineFromPieces(pieces: Iterable<Uint8Array>): Generator<void, Buffer[]> {
+export function* lineFromPieces(pieces: Iterable<Uint8Array>, sent?: Uint8Array): Generator<void, Buffer[]> {
   const parts: Buffer[] = [Buffer.alloc(0)];
   let crc = 0;
   for (const piece of pieces) {
-    const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    for (let at = 0; at < bytes.length; at += STEP_BYTES) {
-      let part = bytes.subarray(at, Math.min(at + STEP_BYTES, bytes.length));
-      let newline = part.indexOf(0x0a);
-      if (newline >= 0) {
-        part = Buffer.from(part);
-        for (; newline >= 0; newline = part.indexOf(0x0a, newline + 1)) part[newline] = 0x20;
-      }
+    for (const part of piece === sent ? clientJsonParts(piece) : steps(piece)) {
       crc = crc32(part, crc);
       parts.push(part);
       yield;
@@ -69,4 +62,10 @@ export function* lineFromPieces(pieces: Iterable<Uint8Array>): Generator<void, B
   parts[0] = prefixOf(crc);
   parts.push(Buffer.from('\n'));
   return parts;
+}
+
+/** Views of a piece, a step's worth each. */
+function* steps(piece: Uint8Array): Generator<Buffer, void> {
+  const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+  for (let at = 0; at < bytes.length; at += STEP_BYTES) yield bytes.subarray(at, Math.min(at + STEP_BYTES, bytes.length));
 }
