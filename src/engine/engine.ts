@@ -68,6 +68,11 @@ export interface EngineOptions {
    * subscribers (`engine.webhooks.on`) hear every webhook either way.
    */
   webhookTransport?: WebhookTransport;
+  /**
+   * The machine time system clocks follow (`Date.now` unless given). A replica of a shared log gives the log's
+   * time, which no change still to come can precede, so no copy's clock runs ahead of changes it has not applied.
+   */
+  machineTime?: () => number;
   /** Whether this engine sends a store's webhooks (always when left out): a replica sends only those it holds the lease of. */
   webhookSends?: (storeId: string) => boolean;
 }
@@ -234,7 +239,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // The machine time system clocks read. Pinned while an operation runs, so its log record can say exactly
   // what time it saw, and pinned to that record's time when the log is replayed.
   let pinnedWall: number | undefined;
-  const systemNow = (): number => pinnedWall ?? Date.now();
+  const machineTime = options.machineTime ?? Date.now;
+  const systemNow = (): number => pinnedWall ?? machineTime();
   const pinned = <T>(wall: number, work: () => T): T => {
     const outer = pinnedWall;
     pinnedWall = wall;
@@ -412,7 +418,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   type Runner = (route: Route, request: EngineRequest, received: ReceivedRequest, store: HostedStore) => Answer | Promise<Answer>;
 
   const runHere: Runner = (route, request, received, store) =>
-    stateLog ? pinned(Date.now(), () => execute(route, request, received, store)) : execute(route, request, received, store);
+    stateLog ? pinned(machineTime(), () => execute(route, request, received, store)) : execute(route, request, received, store);
 
   /**
    * Route, store, faults, then `run`, then what every answer gets (the store's Date, the journal, coverage). Sync
@@ -592,7 +598,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return () => listeners.delete(listener);
     },
     checkpoint(checkpointOptions = {}) {
-      return pinned(Date.now(), () => ({
+      return pinned(machineTime(), () => ({
         t: 'base' as const,
         wall: systemNow(),
         storeCount,

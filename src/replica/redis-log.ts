@@ -79,6 +79,17 @@ local n = redis.call('INCR', KEYS[2])
 local id = redis.call('XADD', KEYS[1], '*', 'n', n, 'c', ARGV[1], 'p', ARGV[2])
 return {id, n}`;
 
+// Redis's time, then what the streams hold after the given IDs, in one atomic step: every entry appended later
+// gets an ID (milliseconds) no earlier than that time, so a replica that applied the result may run its clocks
+// up to it without getting ahead of any change still to come.
+const CATCH_UP = `
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local args = {'COUNT', ARGV[1], 'STREAMS'}
+for i = 1, #KEYS do args[#args + 1] = KEYS[i] end
+for i = 2, #ARGV do args[#args + 1] = ARGV[i] end
+return {ms, redis.call('XREAD', unpack(args))}`;
+
 // Takes the lease when free, or renews it when this holder has it; 1 when held by this holder after the call.
 const LEASE = `
 local holder = redis.call('GET', KEYS[1])
@@ -106,6 +117,13 @@ export interface RedisLog {
   append(stream: string, change: OrderedChange, proposal: string): Promise<StreamPosition>;
   /** What the streams hold after the given IDs, oldest first per stream; with `blockMs`, waits that long for something. */
   read(after: ReadonlyMap<string, string>, options?: { blockMs?: number; count?: number }): Promise<Map<string, SharedEntry[]>>;
+  /**
+   * Redis's time and what the streams hold after the given IDs, read in one atomic step: no entry appended
+   * later has an earlier time. `complete` is false when a stream had more than `count` (the rest follow later).
+   */
+  catchUp(after: ReadonlyMap<string, string>, count?: number): Promise<{ time: number; entries: Map<string, SharedEntry[]>; complete: boolean }>;
+  /** Redis's time, in milliseconds. */
+  time(): Promise<number>;
   /** Every entry of a stream after an ID, read in pages. */
   readAll(stream: string, after: string): Promise<SharedEntry[]>;
   base(): Promise<SharedBase | undefined>;
@@ -157,11 +175,13 @@ export async function connectRedisLog(location: RedisLocation): Promise<RedisLog
     throw new SharedLogUnavailable(`cannot connect to Redis at ${location.url}: ${(error as Error).message}`);
   }
   commands.defineCommand('pdsAppend', { numberOfKeys: 2, lua: APPEND });
+  commands.defineCommand('pdsCatchUp', { lua: CATCH_UP });
   commands.defineCommand('pdsLease', { numberOfKeys: 1, lua: LEASE });
   commands.defineCommand('pdsRelease', { numberOfKeys: 1, lua: RELEASE });
   type Scripted = Redis & {
     pdsAppend(stream: string, counter: string, change: string, proposal: string): Promise<[string, number]>;
     pdsLease(key: string, holder: string, ttl: number): Promise<number>;
+    pdsCatchUp(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<[number, RawStreams]>;
     pdsRelease(key: string, holder: string): Promise<number>;
   };
   const scripted = commands as Scripted;
@@ -192,6 +212,21 @@ export async function connectRedisLog(location: RedisLocation): Promise<RedisLog
       const raw = await readRaw(options.blockMs === undefined ? commands : tail, after, options.blockMs, options.count ?? 10_000);
       for (const [stream, entries] of raw ?? []) result.set(stream, entries.map(entryOf));
       return result;
+    }),
+    catchUp: (after, count = 10_000) => guarded(async () => {
+      const streams = [...after.keys()];
+      const [time, raw] = await scripted.pdsCatchUp(streams.length, ...streams, count, ...streams.map((stream) => after.get(stream)!));
+      const entries = new Map<string, SharedEntry[]>();
+      let complete = true;
+      for (const [stream, found] of raw ?? []) {
+        entries.set(stream, found.map(entryOf));
+        if (found.length >= count) complete = false;
+      }
+      return { time: Number(time), entries, complete };
+    }),
+    time: () => guarded(async () => {
+      const [seconds, micros] = await commands.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     }),
     readAll: (stream, after) => guarded(async () => {
       const all: SharedEntry[] = [];

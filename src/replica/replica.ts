@@ -102,10 +102,19 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   let closed = false;
   let appliedSinceBase = 0;
   let proposals = 0;
+  /**
+   * The time system clocks read here: the log's (Redis's), as of the last catch-up, which applied every entry
+   * up to it; any entry appended later is no earlier. A copy's clock (a read, a scheduled launch) never runs
+   * ahead of a change it has not applied yet, so every copy meets scheduled transitions and changes in the
+   * same order. With read-your-writes each read catches up first; otherwise the tail keeps it within a few
+   * hundred milliseconds.
+   */
+  let logTime = await log.time();
 
   const makeEngine = (restore?: SharedBase): Engine => createEngine({
     ...engineOptions,
     clock: options.clock ?? 'manual',
+    machineTime: () => logTime,
     ...(restore ? { restore: { base: restore.base, operations: [] } } : {}),
     // Every instance hears every event; the one holding the store's lease sends its webhooks (none while joining:
     // those events are the past).
@@ -152,6 +161,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
       }
       const answer = engine.applyOrdered(entry.change, entry.wall);
       positions.set(stream, { id: entry.id, n: entry.n });
+      logTime = Math.max(logTime, entry.wall);
       appliedSinceBase += 1;
       if (stream === registry && answer.status < 300) {
         // A store made or deleted: tail its stream from its beginning, or stop tailing it.
@@ -194,35 +204,44 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   if (broken) throw new Error(`cannot join the shared state: ${broken}`);
   joining = false;
 
+  /**
+   * Reads every live stream to its tail with the log's time, again while the read made stores whose streams were
+   * not in it (or a stream had more than one read returns), then moves this copy's time up to the log's.
+   */
+  const catchUpAll = async (): Promise<void> => {
+    for (;;) {
+      const asked = new Map<string, string>([...positions].map(([stream, position]) => [stream, position.id]));
+      const { time, entries, complete } = await log.catchUp(asked);
+      applyRead(entries);
+      if (broken) throw unavailable(broken);
+      if (complete && [...positions.keys()].every((stream) => asked.has(stream))) {
+        logTime = Math.max(logTime, time);
+        return;
+      }
+    }
+  };
+
   // Catch-ups asked for while one is under way share the next one: one round trip serves them all.
-  let next: { streams: Set<string>; waiting: { resolve(): void; reject(error: unknown): void }[] } | undefined;
+  let next: { resolve(): void; reject(error: unknown): void }[] | undefined;
   let inFlight = false;
   const sendNext = (): void => {
     const batch = next;
     next = undefined;
     if (!batch) return;
     inFlight = true;
-    const after = new Map<string, string>();
-    for (const stream of batch.streams) {
-      const position = positions.get(stream);
-      if (position) after.set(stream, position.id);
-    }
-    reading(() => log.read(after))
-      .then((read) => {
-        applyRead(read);
-        for (const waiting of batch.waiting) waiting.resolve();
+    reading(catchUpAll)
+      .then(() => {
+        for (const waiting of batch) waiting.resolve();
       }, (error: unknown) => {
-        for (const waiting of batch.waiting) waiting.reject(error);
+        for (const waiting of batch) waiting.reject(error);
       })
       .finally(() => {
         inFlight = false;
         sendNext();
       });
   };
-  const catchUp = (streams: readonly string[]): Promise<void> => new Promise((resolve, reject) => {
-    next ??= { streams: new Set(), waiting: [] };
-    for (const stream of streams) next.streams.add(stream);
-    next.waiting.push({ resolve, reject });
+  const catchUp = (): Promise<void> => new Promise((resolve, reject) => {
+    (next ??= []).push({ resolve, reject });
     if (!inFlight) sendNext();
   });
 
@@ -244,7 +263,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     }
     // Until it is applied here, ask again now and then: the tail may be blocked, or Redis away for a moment.
     for (let attempt = 0; ; attempt += 1) {
-      const done = await Promise.race([applied, catchUp([registry, stream]).then(() => undefined, () => undefined)]);
+      const done = await Promise.race([applied, catchUp().then(() => undefined, () => undefined)]);
       if (done) return done;
       if ((positions.get(stream)?.n ?? Number.POSITIVE_INFINITY) >= appended.n) return applied;
       if (attempt >= 20) {
@@ -265,25 +284,17 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     // A snapshot written in pieces would let the tail change the store between pieces: it is made whole.
     const read = EXPORTS.has(operationId) ? { ...given, streamable: false } : given;
     if (consistency === 'eventual') return engine.dispatchRaw(operationId, read);
-    const known = engine.storeOf(operationId, read);
-    const streams = known === undefined ? [registry] : [registry, log.streamOf(known)];
-    return catchUp(streams).then(async () => {
-      // A store made through another instance is known once the registry is read; its own changes, a trip later.
-      if (known === undefined) {
-        const found = engine.storeOf(operationId, read);
-        if (found !== undefined) await catchUp([log.streamOf(found)]);
-      }
-      return engine.dispatchRaw(operationId, read);
-    }, (error: unknown) => answerError(error, report));
+    return catchUp().then(() => engine.dispatchRaw(operationId, read), (error: unknown) => answerError(error, report));
   };
 
-  // The tail: blocking reads on every live stream, so an instance stays close to the log without being asked.
+  // The tail: a catch-up (which also brings the log's time), then a blocking read that wakes as soon as any live
+  // stream gets an entry, or after a quarter of a second: a copy stays close to the log without being asked.
   const tailing = (async () => {
-    while (!closed) {
-      if (broken) return;
+    while (!closed && !broken) {
       try {
+        await catchUp();
         const after = new Map<string, string>([...positions].map(([stream, position]) => [stream, position.id]));
-        applyRead(await log.read(after, { blockMs: 1_000 }));
+        applyRead(await log.read(after, { blockMs: 250 }));
         connected = true;
       } catch {
         if (closed) return;
@@ -338,13 +349,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     consistency,
     began,
     dispatch,
-    sync: () => reading(async () => {
-      const after = new Map<string, string>([...positions].map(([stream, position]) => [stream, position.id]));
-      applyRead(await log.read(after));
-      // A store made meanwhile: its own stream, from its beginning.
-      const more = [...positions].filter(([stream]) => !after.has(stream));
-      if (more.length > 0) applyRead(await log.read(new Map(more.map(([stream, position]) => [stream, position.id]))));
-    }),
+    sync: catchUp,
     status: () => ({
       instance,
       consistency,

@@ -6,7 +6,7 @@
  * instance refuses what it cannot vouch for, then recovers. (Killing instances under load: kill.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSimulator, type RunningSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
 import { connectRedisLog, parseRedisUrl } from '../../src/replica/redis-log.ts';
@@ -137,6 +137,44 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     const [left, right] = await Promise.all([a, b].map((i) => ok(i.call('GET', '/__sim/snapshot'))));
     expect(right).toEqual(left);
     expect(await count(a)).toBe(await count(b));
+  });
+
+  it('meets a scheduled pause at the same point among concurrent placements on every instance, and in a replay of the log, under system clocks', async () => {
+    const namespace = `t-${randomUUID()}`;
+    const a = await instance(namespace, { clock: 'system' });
+    const b = await instance(namespace, { clock: 'system' });
+    // This machine's clock jumps a second ahead of Redis's: system clocks follow the log's time, not the machine's,
+    // or a copy would meet the pause before changes still on their way to it, and a replay of the log after them.
+    const machine = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => machine() + 1_000);
+    cleanup.push(() => vi.restoreAllMocks());
+    const { waitlists } = await ok(a.call('GET', '/admin/api/v1/waitlists?limit=100', undefined, privateHeaders));
+    const live = waitlists.find((w: any) => w.state === 'LIVE');
+    const now = Date.parse((await ok(a.call('GET', '/__sim/clock'))).now);
+    await ok(b.call('PATCH', `/__sim/waitlists/${live.id}`, { scheduled_pause_date: new Date(now + 400).toISOString() }));
+    // Spread over the waitlist's variants, so their units last past the pause.
+    const variants: string[] = live.availability.variants.map((v: any) => v.variant_id);
+    const statuses: string[] = [];
+    const until = machine() + 900;
+    await Promise.all([a, b].map(async (through, i) => {
+      for (let n = 0; machine() < until; n += 1) {
+        const lines = [{ variant_id: variants[(n * 2 + i) % variants.length], quantity: 1 }];
+        const reply = await through.call('POST', '/__sim/pre-orders', { email: `pause-${i}-${n}@example.com`, lines });
+        statuses.push(reply.status === 201 ? 'placed' : reply.body.error.code);
+      }
+    }));
+    // Some placements came before the pause and some after it: the race this is about happened.
+    expect(statuses).toContain('placed');
+    expect(statuses).toContain('WAITLIST_NOT_LIVE');
+    expect(new Set(statuses)).toEqual(new Set(['placed', 'WAITLIST_NOT_LIVE']));
+    const joined = await instance(namespace, { clock: 'system' });
+    const [left, right, replayed] = await Promise.all([a, b, joined].map((i) => ok(i.call('GET', '/__sim/snapshot'))));
+    const orders = (s: any): unknown => Object.values<any>(s.stores)[0].pre_orders;
+    const waitlist = (s: any): unknown => Object.values<any>(s.stores)[0].waitlists.find((w: any) => w.id === live.id);
+    expect(orders(right)).toEqual(orders(left));
+    expect(orders(replayed)).toEqual(orders(left));
+    expect(waitlist(right)).toEqual(waitlist(left));
+    expect(waitlist(replayed)).toEqual(waitlist(left));
   });
 
   it('refuses a change it refuses locally the same way through every instance, and changes nothing', async () => {
