@@ -147,7 +147,9 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     // or a copy would meet the pause before changes still on their way to it, and a replay of the log after them.
     const machine = Date.now.bind(Date);
     vi.spyOn(Date, 'now').mockImplementation(() => machine() + 1_000);
-    cleanup.push(() => vi.restoreAllMocks());
+    cleanup.push(() => {
+      vi.restoreAllMocks();
+    });
     const { waitlists } = await ok(a.call('GET', '/admin/api/v1/waitlists?limit=100', undefined, privateHeaders));
     const live = waitlists.find((w: any) => w.state === 'LIVE');
     const now = Date.parse((await ok(a.call('GET', '/__sim/clock'))).now);
