@@ -2,7 +2,8 @@
 export { createPurpleDotClient, type PurpleDotClient, type PurpleDotClientOptions } from './client/purple-dot.ts';
 export { createControlClient, type ControlClient } from './client/control.ts';
 export { signShopperToken } from './client/shopper-token.ts';
-export { createApp, createSimulator, type ListenOptions, type RunningSimulator, type Simulator, type SimulatorOptions } from './http/app.ts';
+export { createApp, createSimulator, type ListenOptions, type RunningSimulator, type SharedSimulatorOptions, type Simulator, type SimulatorOptions } from './http/app.ts';
+export type { Consistency, Replica, ReplicaStatus } from './replica/replica.ts';
 export type { CloseOptions } from './http/shutdown.ts';
 export { answerTransportErrors } from './http/transport-errors.ts';
 export {

@@ -30,14 +30,15 @@ export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'rest
   stateFile?: string;
   /** When the state file is compacted (tests make it small). */
   stateFileOptions?: StateFileOptions;
-  /**
-   * `redis://HOST:PORT[/DB][?namespace=NAME]`: serve stores kept in a shared log on Redis, as one of several
-   * instances (see README, "Share one simulator"); `createSimulator` then returns a promise.
-   */
-  state?: string;
-  /** With `state`: `read-your-writes` (default) catches up with the log before each read; `eventual` does not. */
+}
+
+/** One instance of a simulator shared by several (see README, "Share one simulator"): `createSimulator` then returns a promise. */
+export interface SharedSimulatorOptions extends SimulatorOptions {
+  /** `redis://HOST:PORT[/DB][?namespace=NAME]`: the log on Redis the stores are kept in. */
+  state: string;
+  /** `read-your-writes` (default) catches up with the log before each read; `eventual` does not. */
   consistency?: Consistency;
-  /** With `state`: when the log is compacted, how long leases last, this instance's name (tests make them small). */
+  /** When the log is compacted, how long leases last, this instance's name (tests make them small). */
   replicaOptions?: Pick<ReplicaOptions, 'compactAfter' | 'leaseMs' | 'instance'>;
 }
 
@@ -428,10 +429,10 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
  * Builds the simulator: an engine answering every operation of both specs, and the Express app serving it. With
  * `state` (a Redis URL) it is one instance of a shared simulator, and resolves once it has caught up with the log.
  */
-export function createSimulator(options: SimulatorOptions & { state: string }): Promise<Simulator>;
+export function createSimulator(options: SharedSimulatorOptions): Promise<Simulator>;
 export function createSimulator(options?: SimulatorOptions): Simulator;
-export function createSimulator(options: SimulatorOptions = {}): Simulator | Promise<Simulator> {
-  if (options.state !== undefined) return createSharedSimulator(options, options.state);
+export function createSimulator(options: SimulatorOptions | SharedSimulatorOptions = {}): Simulator | Promise<Simulator> {
+  if ('state' in options && options.state !== undefined) return createSharedSimulator(options);
   if (options.engine && options.stateFile) throw new Error('purple-dot-sim: stateFile makes the engine; it cannot be given with engine');
   const stateFile = options.stateFile ? openStateFile(options.stateFile, options.stateFileOptions) : undefined;
   let engine: Engine;
@@ -446,11 +447,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator | Pro
   return serving(engine, options, { stateFile });
 }
 
-async function createSharedSimulator(options: SimulatorOptions, state: string): Promise<Simulator> {
+async function createSharedSimulator(options: SharedSimulatorOptions): Promise<Simulator> {
   if (options.engine || options.stateFile) throw new Error('purple-dot-sim: state (a shared log) makes the engine; it cannot be given with engine or stateFile');
   if (typeof options.clock === 'object') throw new Error('purple-dot-sim: a shared simulator needs a manual or system clock, not an injected one');
   const { engine: _engine, stateFile: _stateFile, stateFileOptions: _options, controlToken: _token, allowedHosts: _hosts, replicaOptions, ...engineOptions } = options;
-  const replica = await createReplica({ ...engineOptions, ...replicaOptions, clock: options.clock, state, webhookTransport: options.webhookTransport ?? httpTransport });
+  const replica = await createReplica({ ...engineOptions, ...replicaOptions, clock: options.clock, webhookTransport: options.webhookTransport ?? httpTransport });
   return serving(replica.engine, options, { replica });
 }
 

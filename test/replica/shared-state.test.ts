@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSimulator, type RunningSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
+import { createSimulator, type RunningSimulator, type SharedSimulatorOptions, type Simulator } from '../../src/http/app.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
 import { connectRedisLog, parseRedisUrl } from '../../src/replica/redis-log.ts';
 import { redisInstalled, startRedis, type TestRedis } from '../support/redis.ts';
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** An instance on a namespace of the file's Redis (each test starts from an empty log), or on the Redis `state` names. */
-async function instance(namespace: string, options: Omit<SimulatorOptions, 'state'> = {}, state = redis.url(namespace)): Promise<Instance> {
+async function instance(namespace: string, options: Omit<SharedSimulatorOptions, 'state'> = {}, state = redis.url(namespace)): Promise<Instance> {
   const sim = await createSimulator({ journalSize: 0, clock: 'manual', onBug: (error) => console.error(error), ...options, state });
   const server: RunningSimulator = await sim.listen(0);
   let stopped = false;
@@ -66,7 +66,7 @@ async function instance(namespace: string, options: Omit<SimulatorOptions, 'stat
 
 type Several<N extends 2 | 3> = N extends 2 ? [Instance, Instance] : [Instance, Instance, Instance];
 
-async function instances<N extends 2 | 3>(count: N, options: Omit<SimulatorOptions, 'state'> = {}): Promise<Several<N>> {
+async function instances<N extends 2 | 3>(count: N, options: Omit<SharedSimulatorOptions, 'state'> = {}): Promise<Several<N>> {
   const namespace = `t-${randomUUID()}`;
   const all: Instance[] = [];
   // One after another: the first begins the log, the others join it.
