@@ -2,7 +2,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { StateBase, StateEntry } from '../engine/state-log.ts';
 import { writeParts } from './file-writes.ts';
-import { hasAtMost, jsonPieces } from './json-steps.ts';
+import { jsonPieces, nodesUpTo } from './json-steps.ts';
 import { pacer } from './pace.ts';
 import { prefixOf } from './state-line.ts';
 
@@ -68,8 +68,9 @@ export function startCompaction(temporary: string, header: Buffer, base: StateBa
   for (const entry of base.stores) {
     const data = entry.snapshot ? Object.values(entry.snapshot.stores)[0] : undefined;
     if (!data) continue;
-    if (atOnce + SMALL_STORE_NODES <= AT_ONCE_NODES && hasAtMost(entry, SMALL_STORE_NODES)) {
-      atOnce += SMALL_STORE_NODES;
+    const nodes = nodesUpTo(entry, Math.min(SMALL_STORE_NODES, AT_ONCE_NODES - atOnce));
+    if (nodes !== undefined) {
+      atOnce += nodes;
       texts.set(entry, JSON.stringify(entry));
       continue;
     }

@@ -224,5 +224,11 @@ export function jsonText(value: unknown, options: JsonStepsOptions = {}): string
   }
 }
 
-/** Whether `value` has at most about `nodes` nodes (one with a `toJSON` counts as more): small enough to write in one go. */
-export const hasAtMost = (value: unknown, nodes: number): boolean => weigh(value, nodes, () => false) >= 0;
+/**
+ * How many nodes `value` has, counted up to `limit` (a value with a `toJSON` counts as more): undefined past
+ * it. Tells what is small enough to write in one go.
+ */
+export function nodesUpTo(value: unknown, limit: number): number | undefined {
+  const left = weigh(value, limit, () => false);
+  return left < 0 ? undefined : limit - left;
+}

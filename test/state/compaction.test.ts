@@ -70,6 +70,21 @@ describe('a compaction written in steps', () => {
     expect(existsSync(temporary)).toBe(false);
   });
 
+  it('writes many small stores at once, so a change to any of them does not stop it', async () => {
+    const smalls = Array.from({ length: 30 }, (_, i) => storeEntry(`small-${i}`, 20));
+    const big = storeEntry('store-1', 20_000);
+    const base = { t: 'base', wall: 1, storeCount: 31, stores: [...smalls.map((s) => s.entry), big.entry] } as unknown as StateBase;
+    const taken = JSON.parse(JSON.stringify(base)) as unknown;
+    const temporary = join(mkdtempSync(join(tmpdir(), 'pd-compaction-')), 'state.jsonl.compact');
+    const compaction = startCompaction(temporary, header, base);
+    smalls[29]!.data.pre_orders.length = 0;
+    compaction.heard(op('small-29'));
+    const file = await compaction.done;
+    expect(compaction.reason).toBeUndefined();
+    await file!.handle.close();
+    expect(decodeLine(readFileSync(temporary, 'utf8').split('\n')[1]!)).toEqual({ value: taken });
+  });
+
   it('stops when cancelled, and leaves no file behind', async () => {
     const { base, temporary } = setUp();
     const compaction = startCompaction(temporary, header, base);
