@@ -215,17 +215,17 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
 
   const due = (factor: number): boolean => bytesSinceBase >= factor * compactBytes || operationsSinceBase >= factor * compactOperations;
 
-  /**
-   * Starts a compaction in steps when the changes since the base call for one. The base is taken here, in the
-   * turn right after a batch was written: it holds every change appended so far (each was made in the turn it
-   * was appended in), and those not yet written go to the old file only.
-   */
   /** After a compaction gave up: the next waits a while (a store written to all the time would spoil it again). */
   const backOff = (): void => {
     gaveUp += 1;
     retryAt = Date.now() + Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (gaveUp - 1));
   };
 
+  /**
+   * Starts a compaction in steps when the changes since the base call for one. The base is taken here, in the
+   * turn right after a batch was written: it holds every change appended so far (each was made in the turn it
+   * was appended in), and those not yet written go to the old file only.
+   */
   const maybeCompact = (): void => {
     if (compaction || closed || failure || !due(1) || Date.now() < retryAt) return;
     const running: Running = { job: startCompaction(`${path}.compact`, header, baseOf!({ live: true })), seq: appended, carried: [], carriedBytes: 0 };
@@ -294,6 +294,8 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
     await old.close();
     bytesSinceBase = 0;
     operationsSinceBase = 0;
+    gaveUp = 0;
+    retryAt = 0;
   };
 
   const drain = async (): Promise<void> => {
