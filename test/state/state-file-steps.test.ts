@@ -93,6 +93,20 @@ describe('the state file, writing large lines and compactions in steps', () => {
     expect(advance!.body).toEqual({ seconds: 60 });
   });
 
+  it('encodes a large change whose bytes were not recorded in the turn it is appended, before the store changes it', async () => {
+    const path = join(folder(), 'state.jsonl');
+    const file = openStateFile(path);
+    closeAfter(file);
+    model(file);
+    const { value } = sentSnapshot(2);
+    const body = JSON.parse(JSON.stringify(value)) as { stores: { x: { pre_orders: { n: number }[] } } };
+    const imported = file.append({ t: 'op', wall: 1, store: 'store-1', op: 'importSnapshotInStore', body, status: 200 });
+    body.stores.x.pre_orders[0]!.n = -1;
+    await imported;
+    await file.close();
+    expect((openStateFile(path).restore!.operations as StateOperation[])[0]!.body).toEqual(value);
+  });
+
   it('acknowledges an import only once its whole line is in the file, and a later change only after it', async () => {
     const path = join(folder(), 'state.jsonl');
     const file = openStateFile(path);
