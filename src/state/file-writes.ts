@@ -2,7 +2,12 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Parts up to this size are joined into one write; a larger one is written as it is (no copy). */
+/**
+ * Parts under this size (a change's line) are joined, up to a megabyte per write; a larger one (a piece of a
+ * large line) is written as it is: joining megabyte pieces copied a 137 MB line into fresh buffers, most of a
+ * second in the turn that started the write.
+ */
+const SMALL_PART_BYTES = 64 * 1024;
 const JOINED_WRITE_BYTES = 1024 * 1024;
 
 /**
@@ -20,7 +25,7 @@ export async function writeParts(file: FileHandle, parts: readonly Uint8Array[],
     smallBytes = 0;
   };
   for (const part of parts) {
-    if (part.length > JOINED_WRITE_BYTES) {
+    if (part.length >= SMALL_PART_BYTES) {
       joinSmall();
       writes.push(part);
     } else if (part.length > 0) {
