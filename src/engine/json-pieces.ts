@@ -88,7 +88,9 @@ export function* parseJsonInPieces(bytes: Uint8Array, options: PieceOptions): Ge
   const endBatch = (frame: Frame, end: number, last: boolean): void => {
     const text = buffer.toString('utf8', frame.batchStart, end);
     // Only an empty array's one batch holds no item: every other batch ends at a comma or starts after one.
-    const empty = last && frame.done === 0 && text.trim() === '';
+    // JSON's whitespace only: String.prototype.trim also drops a no-break space or a byte order mark, which
+    // JSON.parse refuses.
+    const empty = last && frame.done === 0 && /^[ \t\n\r]*$/.test(text);
     const items = empty ? [] : parseBatch(text);
     if (items.length > 0) options.onItems?.(frame.path!, frame.done, items);
     for (const item of items) frame.items.push(item);

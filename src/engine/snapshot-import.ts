@@ -5,6 +5,7 @@ import { JsonTextError, ownValue, parseJsonInPieces, setOwnValue, type JsonPath 
 import { loadSpecs, type SpecOperation } from './spec.ts';
 import type { HostedStore, PreparedRestore, Snapshot } from './store.ts';
 import { arrayItemProblems, bodyProblems, bodyRefusal } from './validate.ts';
+import { withSourceJson } from './source-json.ts';
 
 const STORE_SNAPSHOT = '#/components/schemas/StoreSnapshot';
 
@@ -118,5 +119,7 @@ export function* prepareSnapshotImport(store: HostedStore, operation: SpecOperat
   const problems = withListsAside(body, () => bodyProblems(operation, body));
   if (problems.length > 0) throw bodyRefusal(operation, problems);
   yield;
-  return yield* store.prepareRestore(body as Snapshot, { copied: false, nestingChecked: true });
+  // The state file writes the import's record from these bytes, which do not change, rather than from the
+  // parsed objects, which the store keeps and changes in place from its next operation on (see source-json.ts).
+  return withSourceJson(yield* store.prepareRestore(body as Snapshot, { copied: false, nestingChecked: true }), bytes);
 }

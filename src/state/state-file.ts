@@ -6,7 +6,7 @@ import { startCompaction, type CompactedFile, type Compaction } from './compacti
 import { syncDirectory, writeParts } from './file-writes.ts';
 import { jsonPieces, nodesUpTo } from './json-steps.ts';
 import { pacer, runPaced } from './pace.ts';
-import { sourceJsonOf } from './source-json.ts';
+import { sourceJsonOf } from '../engine/source-json.ts';
 import { decodeLine, encodeLine, lineFromPieces } from './state-line.ts';
 
 /**

@@ -53,6 +53,13 @@ describe('JSON parsed in pieces', () => {
     expect(parse('{"a":[ ]}', 1)).toEqual({ a: [] });
   });
 
+  it('refuses an array holding only a no-break space or a byte order mark, which JSON does not count as whitespace', () => {
+    for (const text of ['{"a":[\u00a0]}', '{"a":[\ufeff]}', '{"a":[\u2028]}']) {
+      expect(() => JSON.parse(text), text).toThrow(SyntaxError);
+      expect(() => parse(text, 1), text).toThrow(JsonTextError);
+    }
+  });
+
   it('keeps the last of two duplicate keys, as JSON.parse does, whichever of them holds the split array', () => {
     for (const text of ['{"a":[1,2],"a":[3]}', '{"a":[1,2],"a":5}', '{"a":5,"a":[1,2]}', '{"s":{"a":[1]},"s":{"b":[2]}}']) {
       expect(parse(text, 1)).toEqual(JSON.parse(text));

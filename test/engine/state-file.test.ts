@@ -6,7 +6,7 @@ import { defineScenario } from '../../src/engine/scenario.ts';
 import type { Answer } from '../../src/engine/answer.ts';
 import { runSteps } from '../../src/domain/steps.ts';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
-import { withSourceJson } from '../../src/state/source-json.ts';
+import { withSourceJson } from '../../src/engine/source-json.ts';
 import { StateFileError } from '../../src/state/state-file.ts';
 import { privateHeaders } from '../support/simulator.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { StateBase, StateEntry, StateOperation } from '../../src/engine/state-log.ts';
-import { withSourceJson } from '../../src/state/source-json.ts';
+import { withSourceJson } from '../../src/engine/source-json.ts';
 import { openStateFile, type StateFile } from '../../src/state/state-file.ts';
 
 const folder = (): string => mkdtempSync(join(tmpdir(), 'pd-state-steps-'));
