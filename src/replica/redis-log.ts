@@ -129,6 +129,12 @@ export interface RedisLog {
   base(): Promise<SharedBase | undefined>;
   /** Stores a base: only when none exists with `onlyIfNone` (the first start); resolves whether it was stored. */
   saveBase(base: SharedBase, options?: { onlyIfNone?: boolean }): Promise<boolean>;
+  /**
+   * Stores a base given as the pieces of its JSON text: appended to a key of its own piece by piece, then renamed
+   * over the base, so a reader sees the old base or the whole new one. Stops (storing nothing) once `spoilt`
+   * says why; resolves whether it was stored.
+   */
+  saveBaseInPieces(pieces: Iterator<Uint8Array, unknown>, spoilt: () => string | undefined): Promise<boolean>;
   /** Drops entries of a stream older than the ID (kept by a base taken at or after it). */
   trim(stream: string, beforeId: string): Promise<void>;
   /** Takes or renews leases for `holder`, for `ttlMs`; resolves with the names held after the call. */
@@ -245,6 +251,20 @@ export async function connectRedisLog(location: RedisLocation): Promise<RedisLog
       const text = JSON.stringify(base);
       const stored = options.onlyIfNone ? await commands.set(key('base'), text, 'NX') : await commands.set(key('base'), text);
       return stored === 'OK';
+    }),
+    saveBaseInPieces: (pieces, spoilt) => guarded(async () => {
+      const next = key('base', 'next');
+      await commands.del(next);
+      for (let piece = pieces.next(); !piece.done; piece = pieces.next()) {
+        if (spoilt()) break;
+        await commands.append(next, Buffer.from(piece.value.buffer, piece.value.byteOffset, piece.value.byteLength));
+      }
+      if (spoilt()) {
+        await commands.del(next);
+        return false;
+      }
+      await commands.rename(next, key('base'));
+      return true;
     }),
     trim: (stream, beforeId) => guarded(async () => {
       await commands.xtrim(stream, 'MINID', beforeId);

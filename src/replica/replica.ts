@@ -5,6 +5,7 @@ import { routeTable, type EngineRequest } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { changesState, type OrderedChange } from '../engine/state-log.ts';
 import { PreparedRestore } from '../engine/store.ts';
+import { steppedBase, type SteppedBase } from '../state/compaction.ts';
 import { connectRedisLog, parseRedisUrl, SharedLogUnavailable, type RedisLog, type SharedBase, type SharedEntry, type StreamPosition } from './redis-log.ts';
 
 /**
@@ -102,6 +103,8 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   let closed = false;
   let appliedSinceBase = 0;
   let proposals = 0;
+  /** The base being written in steps, which hears each change applied meanwhile (see src/state/compaction.ts). */
+  let compacting: SteppedBase | undefined;
   /**
    * The time system clocks read here: the log's (Redis's), as of the last catch-up, which applied every entry
    * up to it; any entry appended later is no earlier. A copy's clock (a read, a scheduled launch) never runs
@@ -159,6 +162,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
         }
         return;
       }
+      if (stream !== registry) compacting?.changed(entry.change.store);
       const answer = engine.applyOrdered(entry.change, entry.wall);
       positions.set(stream, { id: entry.id, n: entry.n });
       logTime = Math.max(logTime, entry.wall);
@@ -304,20 +308,41 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     }
   })();
 
+  /** Where the last base this instance knows of stood: the next compaction trims each stream to it. */
+  let lastBase: Pick<SharedBase, 'registry' | 'stores'> = { registry: shared.registry, stores: shared.stores };
   /**
-   * A new base when the streams have grown: the stores as this instance has them, exactly at the positions it has
-   * applied (taken in one synchronous step), then each stream trimmed to where the previous base stood, so an
-   * instance still reading from that base finds what follows it.
+   * A new base when the streams have grown: the stores as this copy has them, exactly at the positions it has
+   * applied (taken in one synchronous step), written in pieces while the copy goes on applying changes; given up
+   * (and tried again at the next renewal) when a large store it is still reading changes, or at once when the
+   * streams have grown to four times the threshold. Then each stream is trimmed to where the previous base
+   * stood, so a copy still reading from that base finds what follows it.
    */
   const compact = async (): Promise<void> => {
-    const previous = await log.base();
     const { webhooks: _webhooks, ...base } = engine.checkpoint({ live: true });
     const stores: Record<string, StreamPosition> = {};
     for (const [stream, position] of positions) if (stream !== registry) stores[storeOfStream(stream)] = { ...position };
     const taken: SharedBase = { format: 'purple-dot-sim/shared-base', version: 1, base, registry: { ...positions.get(registry)! }, stores };
+    const inOneGo = appliedSinceBase >= 4 * compactAfter;
+    const since = appliedSinceBase;
     appliedSinceBase = 0;
-    await log.saveBase(taken);
-    if (!previous) return;
+    let stored: boolean;
+    if (inOneGo) {
+      stored = await log.saveBase(taken);
+    } else {
+      compacting = steppedBase(taken, base.stores);
+      try {
+        const stepped = compacting;
+        stored = await log.saveBaseInPieces(stepped.pieces, () => stepped.reason);
+      } finally {
+        compacting = undefined;
+      }
+    }
+    if (!stored) {
+      appliedSinceBase += since;
+      return;
+    }
+    const previous = lastBase;
+    lastBase = { registry: taken.registry, stores: taken.stores };
     await log.trim(registry, previous.registry.id);
     for (const [store, position] of Object.entries(previous.stores)) await log.trim(log.streamOf(store), position.id);
   };

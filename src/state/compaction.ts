@@ -1,6 +1,6 @@
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import type { StateBase, StateEntry } from '../engine/state-log.ts';
+import type { BaseStore, StateBase, StateEntry } from '../engine/state-log.ts';
 import { writeParts } from './file-writes.ts';
 import { jsonPieces, nodesUpTo } from './json-steps.ts';
 import { pacer } from './pace.ts';
@@ -50,11 +50,23 @@ export interface Compaction {
   readonly reason: string | undefined;
 }
 
+/** A base's JSON in pieces, read while the stores go on changing; spoilt when a store it is still reading changes. */
+export interface SteppedBase {
+  /** The UTF-8 bytes of `JSON.stringify(value)`, a megabyte or so at a time. */
+  readonly pieces: Generator<Uint8Array, boolean>;
+  /** A change was made to this store (an operation on it): the base is spoilt if the store is not read to its end yet. */
+  changed(store: string): void;
+  giveUp(why: string): void;
+  /** Why the base is spoilt (or given up); undefined while it holds. */
+  readonly reason: string | undefined;
+}
+
 /**
- * Writes `header` and `base` (taken by the caller in this very turn, at the log position it stands for) to
- * `temporary`, in steps of a few milliseconds.
+ * Reads `value` (holding `stores`, the base's stores with their live data, taken by the caller in this very
+ * turn) as JSON in pieces: small stores are made text at once, in this turn; a large one is read in steps, and
+ * the base is spoilt if that store changes before it is read to its end (see above).
  */
-export function startCompaction(temporary: string, header: Buffer, base: StateBase): Compaction {
+export function steppedBase(value: object, stores: readonly BaseStore[]): SteppedBase {
   let reason: string | undefined;
   const giveUp = (why: string): void => {
     reason ??= why;
@@ -65,7 +77,7 @@ export function startCompaction(temporary: string, header: Buffer, base: StateBa
   const texts = new Map<object, string>();
   const watch = new Map<object, () => void>();
   let atOnce = 0;
-  for (const entry of base.stores) {
+  for (const entry of stores) {
     const data = entry.snapshot ? Object.values(entry.snapshot.stores)[0] : undefined;
     if (!data) continue;
     const nodes = nodesUpTo(entry, Math.min(SMALL_STORE_NODES, AT_ONCE_NODES - atOnce));
@@ -81,6 +93,24 @@ export function startCompaction(temporary: string, header: Buffer, base: StateBa
       unread.delete(entry.id);
     });
   }
+  return {
+    pieces: jsonPieces(value, { textOf: (v) => texts.get(v), watch }),
+    changed(store) {
+      if (unread.has(store)) giveUp(`store ${store} changed while it was being written`);
+    },
+    giveUp,
+    get reason() {
+      return reason;
+    },
+  };
+}
+
+/**
+ * Writes `header` and `base` (taken by the caller in this very turn, at the log position it stands for) to
+ * `temporary`, in steps of a few milliseconds.
+ */
+export function startCompaction(temporary: string, header: Buffer, base: StateBase): Compaction {
+  const stepped = steppedBase(base, base.stores);
 
   const write = async (): Promise<CompactedFile | undefined> => {
     const handle = await open(temporary, 'w');
@@ -96,10 +126,9 @@ export function startCompaction(temporary: string, header: Buffer, base: StateBa
       // The base line's checksum is known only at its end: a placeholder now, the sum written over it last.
       position += await writeParts(handle, [prefixOf(0)], position);
       let crc = 0;
-      const pieces = jsonPieces(base, { textOf: (value) => texts.get(value), watch });
       for (;;) {
-        if (reason) return await abandon();
-        const next = pieces.next();
+        if (stepped.reason) return await abandon();
+        const next = stepped.pieces.next();
         if (next.done) break;
         crc = crc32(next.value, crc);
         position += await writeParts(handle, [next.value], position);
@@ -108,10 +137,10 @@ export function startCompaction(temporary: string, header: Buffer, base: StateBa
       position += await writeParts(handle, [Buffer.from('\n')], position);
       await writeParts(handle, [prefixOf(crc)], baseAt);
       await handle.datasync();
-      if (reason) return await abandon();
+      if (stepped.reason) return await abandon();
       return { handle, temporary, bytes: position };
     } catch (error) {
-      giveUp(`the new file could not be written: ${(error as Error).message}`);
+      stepped.giveUp(`the new file could not be written: ${(error as Error).message}`);
       return await abandon();
     }
   };
@@ -119,12 +148,12 @@ export function startCompaction(temporary: string, header: Buffer, base: StateBa
   const done = write();
   return {
     heard(record) {
-      if (record.t === 'op' && unread.has(record.store)) giveUp(`store ${record.store} changed while it was being written`);
+      if (record.t === 'op') stepped.changed(record.store);
     },
-    cancel: giveUp,
+    cancel: stepped.giveUp,
     done,
     get reason() {
-      return reason;
+      return stepped.reason;
     },
   };
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSimulator, type RunningSimulator, type SharedSimulatorOptions, type Simulator } from '../../src/http/app.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
+import { defineScenario } from '../../src/engine/scenario.ts';
 import { connectRedisLog, parseRedisUrl } from '../../src/replica/redis-log.ts';
 import { redisInstalled, startRedis, type TestRedis } from '../support/redis.ts';
 import { startReceiver, type Receiver } from '../webhooks/receiver.ts';
@@ -88,6 +89,18 @@ async function place(through: Instance, email: string, storeId?: string): Promis
   const path = storeId ? `/__sim/stores/${storeId}/pre-orders` : '/__sim/pre-orders';
   return ok(through.call('POST', path, { email, lines: [{ variant_id: live.availability.variants[0].variant_id, quantity: 1 }] }));
 }
+
+/** A store of 2,000 pre-orders: more than a base writes at once, so its compaction is written in steps. */
+const twoThousand = defineScenario({
+  name: 'two-thousand',
+  summary: '2,000 pre-orders on one live waitlist',
+  build(b) {
+    const item = b.product({ sizes: ['S', 'M'] });
+    b.waitlist(item, 10_000);
+    const shopper = b.shopper();
+    for (let i = 0; i < 2_000; i += 1) b.placeFor(shopper, [{ variant_id: item.variants[i % 2]!.id, quantity: 1 }]);
+  },
+});
 
 const count = async (through: Instance): Promise<number> => (await ok(through.call('GET', '/admin/api/v1/pre-orders/count', undefined, privateHeaders))).count;
 
@@ -216,6 +229,27 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     expect(await ok(b.call('GET', '/__sim/snapshot'))).toEqual(await ok(a.call('GET', '/__sim/snapshot')));
     await place(b, 'after-join@example.com');
     expect(await count(a)).toBe(await count(b));
+  });
+
+  it('compacts a store too large to write at once in steps while changes go on, and a new instance joins from that base', async () => {
+    const namespace = `t-${randomUUID()}`;
+    // Leases renewed every 200 ms: the holder looks at compacting that often.
+    const options = { scenario: 'two-thousand', scenarios: [twoThousand], replicaOptions: { compactAfter: 20, leaseMs: 600 } };
+    const a = await instance(namespace, options);
+    const log = await connectRedisLog(parseRedisUrl(redis.url(namespace)));
+    cleanup.push(() => log.close());
+    // Changes keep coming while the base is written; some may spoil a compaction, which is tried again later.
+    let placed = 0;
+    const until = Date.now() + 15_000;
+    while (Date.now() < until && ((await log.base())?.stores.default?.n ?? 0) < 20) await place(a, `steps-${(placed += 1)}@example.com`);
+    const base = await log.base();
+    expect(base!.stores.default!.n).toBeGreaterThanOrEqual(20);
+    // Before four times the threshold: written in steps, not by the fallback that writes a base in one go.
+    expect(base!.stores.default!.n).toBeLessThan(80);
+    // The base holds the store's data as it stood at its position, not the scenario as built.
+    expect(Object.values<any>(base!.base.stores[0]!.snapshot!.stores)[0].pre_orders.length).toBe(2_000 + base!.stores.default!.n);
+    const b = await instance(namespace, options);
+    expect(await ok(b.call('GET', '/__sim/snapshot'))).toEqual(await ok(a.call('GET', '/__sim/snapshot')));
   });
 
   it('sends each webhook once, from the instance holding the store\'s lease, however many instances hear the change', async () => {
