@@ -1,4 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { sourceJsonOf } from '../engine/source-json.ts';
+import { clientJsonParts } from '../state/client-json.ts';
 import type { OrderedChange, StateBase } from '../engine/state-log.ts';
 
 /**
@@ -151,6 +153,20 @@ const entryOf = ([id, fields]: [string, string[]]): SharedEntry => {
   return { id, n: Number(values.n), wall: Number(id.slice(0, id.indexOf('-'))), change: JSON.parse(values.c ?? 'null') as OrderedChange, proposal: values.p ?? '' };
 };
 
+/**
+ * A change as the JSON an entry holds. A body parsed from bytes that were kept (a snapshot import over HTTP, see
+ * source-json.ts) is written as those bytes: encoding 150 MB of parsed snapshot again would hold the event loop
+ * for seconds, and the bytes are JSON that reads back as the same value.
+ */
+function changeText(change: OrderedChange): string | Buffer {
+  const bytes = sourceJsonOf(change.body);
+  if (!bytes) return JSON.stringify(change);
+  const { body: _body, ...rest } = change;
+  const head = JSON.stringify(rest);
+  // As the state file writes them: a byte JSON does not allow outside strings (a byte order mark) becomes a space.
+  return Buffer.concat([Buffer.from(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"body":`), ...clientJsonParts(bytes), Buffer.from('}')]);
+}
+
 const unavailable = (location: RedisLocation, error: unknown): SharedLogUnavailable =>
   error instanceof SharedLogUnavailable ? error : new SharedLogUnavailable(`Redis at ${location.url} did not answer: ${(error as Error).message}`);
 
@@ -185,7 +201,7 @@ export async function connectRedisLog(location: RedisLocation): Promise<RedisLog
   commands.defineCommand('pdsLease', { numberOfKeys: 1, lua: LEASE });
   commands.defineCommand('pdsRelease', { numberOfKeys: 1, lua: RELEASE });
   type Scripted = Redis & {
-    pdsAppend(stream: string, counter: string, change: string, proposal: string): Promise<[string, number]>;
+    pdsAppend(stream: string, counter: string, change: string | Buffer, proposal: string): Promise<[string, number]>;
     pdsLease(key: string, holder: string, ttl: number): Promise<number>;
     pdsCatchUp(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<[number, RawStreams]>;
     pdsRelease(key: string, holder: string): Promise<number>;
@@ -209,7 +225,7 @@ export async function connectRedisLog(location: RedisLocation): Promise<RedisLog
     location,
     streamOf: (store) => (store === undefined ? key('registry') : key('store', store)),
     append: (stream, change, proposal) => guarded(async () => {
-      const [id, n] = await scripted.pdsAppend(stream, `${stream}:n`, JSON.stringify(change), proposal);
+      const [id, n] = await scripted.pdsAppend(stream, `${stream}:n`, changeText(change), proposal);
       return { id, n: Number(n) };
     }),
     read: (after, options = {}) => guarded(async () => {

@@ -4,6 +4,7 @@ import { answerError, reporter, type Answer } from '../engine/answer.ts';
 import { routeTable, type EngineRequest } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { changesState, type OrderedChange } from '../engine/state-log.ts';
+import { sourceJsonOf, withSourceJson } from '../engine/source-json.ts';
 import { PreparedRestore } from '../engine/store.ts';
 import { steppedBase, type SteppedBase } from '../state/compaction.ts';
 import { connectRedisLog, parseRedisUrl, SharedLogUnavailable, type RedisLog, type SharedBase, type SharedEntry, type StreamPosition } from './redis-log.ts';
@@ -68,6 +69,12 @@ export interface Replica {
 const REGISTRY_OPERATIONS = new Set(['createStore', 'deleteStore']);
 const EXPORTS = new Set(['exportSnapshot', 'exportSnapshotInStore']);
 const REGISTRY_LEASE = 'compaction';
+
+/** The snapshot a prepared import holds, keeping the bytes it was parsed from when they were kept (the log writes those). */
+const preparedSnapshot = (prepared: PreparedRestore): unknown => {
+  const bytes = sourceJsonOf(prepared);
+  return bytes ? withSourceJson(prepared.snapshot, bytes) : prepared.snapshot;
+};
 
 const unavailable = (why: string): DomainError => new DomainError('unavailable', 'STATE_UNAVAILABLE', why, [{ field: 'state', problem: why }]);
 
@@ -283,7 +290,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     // Not journaled: the instance is out of service, and says so.
     if (broken) return answerError(unavailable(broken), report);
     // A prepared import (parsed and checked in steps by the adapter) goes into the log as the snapshot it holds.
-    const given = request.body instanceof PreparedRestore ? { ...request, body: request.body.snapshot } : request;
+    const given = request.body instanceof PreparedRestore ? { ...request, body: preparedSnapshot(request.body) } : request;
     if (!route || changesState(operationId, route.operation.method)) return engine.dispatchOrdered(operationId, given, order);
     // A snapshot written in pieces would let the tail change the store between pieces: it is made whole.
     const read = EXPORTS.has(operationId) ? { ...given, streamable: false } : given;
