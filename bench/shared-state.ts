@@ -56,6 +56,10 @@ const INSTANCES = Math.max(1, Number(args.instances ?? 3));
 const READY_TIMEOUT_MS = 180_000;
 const TICKS = 100; // USER_HZ of /proc/<pid>/stat
 const temporary: string[] = [];
+// Redis's folders and the state file go whatever happens (compare-lib.ts stops the children on exit).
+process.on('exit', () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const load1 = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -424,6 +428,5 @@ if (PARTS.has('catchup')) {
   console.log();
 }
 
-for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 console.log(`bench/shared-state.ts: ${failures ? `${failures} FAILED` : 'done'} in ${fmt((performance.now() - began) / 1000)} s; load average at the end ${load1()}`);
 process.exit(failures ? 1 : 0);
