@@ -285,7 +285,7 @@ if (PARTS.has('writes')) {
   await Promise.all(configs.map((c) => c.instance.stop()));
   await Promise.all([always.stop(), everysec.stop()]);
   const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
-  console.log(`\nwrites, median of ${RUNS} runs; 1 connection: ${RUNS} × 200 requests (load average now ${load1()}); stream lengths left in Redis: ${lengths.join(', ')} (trimmed by compactions)`);
+  console.log(`\nwrites, median of ${RUNS} runs; 1 connection: ${RUNS} × 200 requests (load average now ${load1()}); entries in the two streams at the end: ${lengths.join(', ')} (compactions trim them)`);
   table(['persistence', 'req/s (10 conn.)', 'p99 ms (10 conn.)', 'p50 ms (1 conn.)', 'p99 ms (1 conn.)', 'CPU µs/write, instance', 'CPU µs/write, Redis'], configs.map((config) => {
     const m = summary(runs.get(config.label)!);
     const times = serial.get(config.label)!;
