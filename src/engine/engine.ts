@@ -21,7 +21,7 @@ import { changesState, pendingWebhooks, type OrderedChange, type StateBase, type
 import { snapshotAnswerPieces } from './snapshot-text.ts';
 import { prepareSnapshotImport } from './snapshot-import.ts';
 import type { Steps } from '../domain/steps.ts';
-import { createStore, type Credentials, type HostedStore, type Store } from './store.ts';
+import { createStore, type Credentials, type HostedStore, type Snapshot, type Store } from './store.ts';
 import { createWebhookHub, type Webhooks } from '../webhooks/hub.ts';
 import { noTransport, type WebhookTransport } from '../webhooks/transport.ts';
 
@@ -316,10 +316,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
     scheduler.plan(store);
   });
 
-  const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials): HostedStore => {
+  const addStore = (id: string, input: NewStore, storeClock: ClockMode | Clock, credentials: Credentials, snapshot?: Snapshot): HostedStore => {
     const store = createStore({
       id, scenario: input.scenario, seed: input.seed ?? DEFAULT_SEED, clock: storeClock, credentials, inventoryMode: input.inventory_mode, scenarioNamed, systemNow,
-      faults: createFaultSet(faultTargets), coverage: createCoverage(PURPLE_DOT_OPERATIONS),
+      faults: createFaultSet(faultTargets), coverage: createCoverage(PURPLE_DOT_OPERATIONS), ...(snapshot ? { snapshot } : {}),
     });
     stores.add(store);
     storeCount += 1;
@@ -625,8 +625,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     replaying = true;
     pinned(base.wall, () => {
       for (const saved of base.stores) {
-        const store = addStore(saved.id, { scenario: saved.scenario, seed: saved.seed }, saved.clock, saved.credentials);
-        if (saved.snapshot) store.restore(saved.snapshot);
+        addStore(saved.id, { scenario: saved.scenario, seed: saved.seed }, saved.clock, saved.credentials, saved.snapshot);
       }
     });
     if (!stores.get(DEFAULT_STORE_ID)) throw new Error(`the state log's base holds no store "${DEFAULT_STORE_ID}"`);

@@ -167,8 +167,17 @@ function changeText(change: OrderedChange): string | Buffer {
   return Buffer.concat([Buffer.from(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"body":`), ...clientJsonParts(bytes), Buffer.from('}')]);
 }
 
+/** Why a command failed, in words for the client's error message rather than the Redis client's own. */
+function why(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  // Commands fail at once while disconnected (no offline queue, no retries), saying so in the client's words.
+  if (/enableOfflineQueue|max retries per request|Connection is closed/i.test(message)) return 'is not connected';
+  if (/timed? ?out/i.test(message)) return 'did not answer in time';
+  return `refused the command (${message})`;
+}
+
 const unavailable = (location: RedisLocation, error: unknown): SharedLogUnavailable =>
-  error instanceof SharedLogUnavailable ? error : new SharedLogUnavailable(`Redis at ${location.url} did not answer: ${(error as Error).message}`);
+  error instanceof SharedLogUnavailable ? error : new SharedLogUnavailable(`Redis at ${location.url} ${why(error)}`);
 
 /**
  * Connects to the shared log. Commands fail at once while Redis is unreachable (no offline queue) and after a
