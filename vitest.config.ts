@@ -17,6 +17,7 @@ const LONGEST_FIRST = [
   'test/fuzz/mixed-catalogue.test.ts',
   'test/fuzz/on-preorder.test.ts',
   'test/fuzz/partially-exported.test.ts',
+  'test/replica/kill.test.ts',
   'test/cli/cli.test.ts',
   'test/contract/every-operation.test.ts',
   'test/cli/verify.test.ts',
@@ -24,6 +25,7 @@ const LONGEST_FIRST = [
   'test/browser/dashboard.test.ts',
   'test/cli/webhook-restart.test.ts',
   'test/cli/state-file.test.ts',
+  'test/replica/shared-state.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
