@@ -5,19 +5,19 @@ import type { DomainEvent } from '../domain/events.ts';
 import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarios as builtInScenarios } from '../../scenarios/index.ts';
 import { answerError, reporter, type Answer } from './answer.ts';
 import {
-  admitRequest, checkDepth, faultTargets, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, type AnswerOf, type EngineRequest,
+  admitRequest, checkDepth, faultTargets, lowerCaseHeaders, nextLink, PURPLE_DOT_OPERATIONS, routeTable, storeFor, utcText, type AnswerOf, type EngineRequest,
   type OperationId, type ReceivedRequest, type RequestOf, type Route,
 } from './dispatch.ts';
 import { requestProblems } from './conformance.ts';
 import { createCoverage } from './coverage.ts';
 import { createFaultSet, faultAnswer, type FaultEffect } from './faults.ts';
-import { createJournal, journalCopy, redactHeaders, redactQuery, type Journal, type JournalEntry } from './journal.ts';
+import { createJournal, isoNow, journalCopy, redactHeaders, redactQuery, type Journal, type JournalEntry } from './journal.ts';
 import type { EngineContext, NewStore } from './handler.ts';
 import { DEFAULT_CREDENTIALS, DEFAULT_STORE_ID } from './defaults.ts';
 import type { Scenario } from './scenario.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStoreRegistry, type StoreLookup, type StoreRegistry } from './store-registry.ts';
-import { changesState, pendingWebhooks, type OrderedChange, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
+import { changesState, pendingWebhooks, type OrderedChange, type PendingWebhook, type StateBase, type StateEntry, type StateLog, type StateOperation, type StateRestore, type StateWebhookRecord } from './state-log.ts';
 import { snapshotAnswerPieces } from './snapshot-text.ts';
 import { prepareSnapshotImport } from './snapshot-import.ts';
 import type { Steps } from '../domain/steps.ts';
@@ -75,6 +75,11 @@ export interface EngineOptions {
   machineTime?: () => number;
   /** Whether this engine sends a store's webhooks (always when left out): a replica sends only those it holds the lease of. */
   webhookSends?: (storeId: string) => boolean;
+  /**
+   * Hears each webhook queued and each attempt that ended, as a state log would (without one): a replica keeps the
+   * undelivered ones in Redis, so the instance that takes a store's lease over sends what its holder left.
+   */
+  webhookLog?: (record: StateWebhookRecord) => void;
 }
 
 /** The engine as its users see it: stores to read, operations to dispatch, events to hear. */
@@ -122,6 +127,11 @@ export interface Engine {
    * the steps run. Undefined when the request is no snapshot import or names no store: dispatch answers it.
    */
   importSteps(operationId: string, request: EngineRequest, bytes: Uint8Array | readonly Uint8Array[]): Steps<unknown> | undefined;
+  /**
+   * Queues webhooks another engine left undelivered (a replica taking over a store's lease), after those queued
+   * here, with the attempts they have left; they are numbered anew, here. Returns them as queued.
+   */
+  resumeWebhooks(pending: readonly PendingWebhook[]): PendingWebhook[];
   /** Journals a request no operation answers (the HTTP adapter's unknown paths). */
   recordUnrouted(request: EngineRequest & { method: string; target: string }, answer: Answer): void;
   /**
@@ -270,7 +280,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   // Made before a restore (its clock operations reach it) but hearing events only after: replaying the log
   // must not send the webhooks of the past again. Those it left unsettled are resumed from their own records.
   const webhooks = createWebhookHub({
-    store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report, sends: options.webhookSends, ...(stateLog ? { log: logWebhook } : {}),
+    store: (id) => stores.get(id), transport: options.webhookTransport ?? noTransport, report, sends: options.webhookSends,
+    ...(stateLog ? { log: logWebhook } : options.webhookLog ? { log: options.webhookLog } : {}),
   });
 
   const scenarioNamed = (name: string): Scenario => {
@@ -586,6 +597,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       } catch {
         return undefined;
       }
+    },
+    resumeWebhooks(pending) {
+      const from = webhooks.pending()?.seq ?? 0;
+      const numbered = pending.map((webhook, i) => ({ ...webhook, id: from + i + 1 }));
+      webhooks.resume({ seq: from + numbered.length, pending: numbered });
+      return numbered;
     },
     journal,
     watchJournal(listener) {

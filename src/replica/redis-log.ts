@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { sourceJsonOf } from '../engine/source-json.ts';
 import { clientJsonParts } from '../state/client-json.ts';
-import type { OrderedChange, StateBase } from '../engine/state-log.ts';
+import type { OrderedChange, PendingWebhook, StateBase } from '../engine/state-log.ts';
 
 /**
  * The shared state log in Redis: one stream for the store registry (stores made and deleted) and one per store
@@ -139,6 +139,11 @@ export interface RedisLog {
   saveBaseInPieces(pieces: Iterator<Uint8Array, unknown>, spoilt: () => string | undefined): Promise<boolean>;
   /** Drops entries of a stream older than the ID (kept by a base taken at or after it). */
   trim(stream: string, beforeId: string): Promise<void>;
+  /** Keeps (or updates) one undelivered webhook under `field` (`<instance>:<its id there>`), for whoever sends next. */
+  keepWebhook(field: string, webhook: PendingWebhook): Promise<void>;
+  dropWebhooks(fields: readonly string[]): Promise<void>;
+  /** Every undelivered webhook kept, by field. */
+  webhooksLeft(): Promise<Map<string, PendingWebhook>>;
   /** Takes or renews leases for `holder`, for `ttlMs`; resolves with the names held after the call. */
   lease(names: readonly string[], holder: string, ttlMs: number): Promise<Set<string>>;
   release(names: readonly string[], holder: string): Promise<void>;
@@ -293,6 +298,16 @@ export async function connectRedisLog(location: RedisLocation): Promise<RedisLog
     }),
     trim: (stream, beforeId) => guarded(async () => {
       await commands.xtrim(stream, 'MINID', beforeId);
+    }),
+    keepWebhook: (field, webhook) => guarded(async () => {
+      await commands.hset(key('webhooks'), field, JSON.stringify(webhook));
+    }),
+    dropWebhooks: (fields) => guarded(async () => {
+      if (fields.length > 0) await commands.hdel(key('webhooks'), ...fields);
+    }),
+    webhooksLeft: () => guarded(async () => {
+      const all = await commands.hgetall(key('webhooks'));
+      return new Map(Object.entries(all).map(([field, text]) => [field, JSON.parse(text) as PendingWebhook]));
     }),
     lease: (names, holder, ttlMs) => guarded(async () => {
       const held = new Set<string>();

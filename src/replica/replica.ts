@@ -4,7 +4,7 @@ import { DomainError } from '../domain/errors.ts';
 import { answerError, reporter, type Answer } from '../engine/answer.ts';
 import { routeTable, type EngineRequest } from '../engine/dispatch.ts';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
-import { changesState, type OrderedChange } from '../engine/state-log.ts';
+import { changesState, type OrderedChange, type PendingWebhook, type StateWebhookRecord } from '../engine/state-log.ts';
 import { sourceJsonOf, withSourceJson } from '../engine/source-json.ts';
 import { PreparedRestore } from '../engine/store.ts';
 import { steppedBase, type SteppedBase } from '../state/compaction.ts';
@@ -127,6 +127,44 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
    */
   let logTime = await log.time();
 
+  /**
+   * The webhooks this instance queued and has not settled, kept in Redis as well: when it stops holding a store's
+   * lease (it died, or stalled past the lease), the instance that takes the lease over sends them.
+   */
+  const undelivered = new Map<number, PendingWebhook>();
+  const fieldOf = (id: number): string => `${instance}:${id}`;
+  const keepWebhooks = (record: StateWebhookRecord): void => {
+    if (record.t === 'webhook') {
+      const { t: _t, ...webhook } = record;
+      undelivered.set(record.id, { ...webhook, attempts: 0 });
+    } else {
+      const webhook = undelivered.get(record.id);
+      if (!webhook) return;
+      if (record.done) {
+        undelivered.delete(record.id);
+        void log.dropWebhooks([fieldOf(record.id)]).catch(() => undefined);
+        return;
+      }
+      webhook.attempts = Math.max(webhook.attempts, record.attempt);
+    }
+    const kept = undelivered.get(record.id)!;
+    // Not awaited: a webhook is sent whether or not Redis has its record; without it a takeover cannot resend it.
+    void log.keepWebhook(fieldOf(record.id), kept).catch(() => undefined);
+  };
+
+  /** Sends what other instances left undelivered for stores whose leases this one has just taken. */
+  const takeOver = async (stores: readonly string[]): Promise<void> => {
+    const left = [...(await log.webhooksLeft())].filter(([field, webhook]) => !field.startsWith(`${instance}:`) && stores.includes(webhook.store));
+    if (left.length === 0) return;
+    // In the order they were queued where they were queued; instances' numbers are their own.
+    left.sort(([a, x], [b, y]) => (a.slice(0, a.lastIndexOf(':')) === b.slice(0, b.lastIndexOf(':')) ? x.id - y.id : a < b ? -1 : 1));
+    for (const webhook of engine.resumeWebhooks(left.map(([, webhook]) => webhook))) {
+      undelivered.set(webhook.id, webhook);
+      await log.keepWebhook(fieldOf(webhook.id), webhook);
+    }
+    await log.dropWebhooks(left.map(([field]) => field));
+  };
+
   const makeEngine = (restore?: SharedBase): Engine => createEngine({
     ...engineOptions,
     clock: options.clock ?? 'manual',
@@ -135,6 +173,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     // Every instance hears every event; the one holding the store's lease sends its webhooks (none while joining:
     // those events are the past).
     webhookSends: (storeId) => !joining && held.has(`store:${storeId}`),
+    webhookLog: keepWebhooks,
   });
 
   let shared = await log.base();
@@ -368,9 +407,12 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
   // Leases: each store's webhooks and the compaction are one instance's job at a time, taken over when it stops renewing.
   const renew = async (): Promise<void> => {
     const names = [REGISTRY_LEASE, ...engine.stores.list().map((store) => `store:${store.id}`)];
+    const before = held;
     try {
       held = await log.lease(names, instance, leaseMs);
       connected = true;
+      const taken = [...held].filter((name) => name.startsWith('store:') && !before.has(name)).map((name) => name.slice('store:'.length));
+      if (taken.length > 0) await takeOver(taken).catch(() => undefined);
     } catch {
       // Unsure whether the leases still hold: send nothing until they are renewed.
       held = new Set();

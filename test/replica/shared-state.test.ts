@@ -283,6 +283,30 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     expect(got!.body.data.id).toBe(placed.id);
   });
 
+  it('sends a webhook its holder left undelivered from the instance that takes the store\'s lease over, as the attempt after those made', async () => {
+    // A receiver that is down at first: its port, free.
+    const down = await startReceiver();
+    await down.close();
+    const port = Number(new URL(down.url).port);
+    const [a, b] = await instances(2, { replicaOptions: { leaseMs: 600 } });
+    await ok(a.call('PUT', '/__sim/webhooks/settings', { backoff_ms: [60_000, 60_000], timeout_ms: 1000 }));
+    await ok(a.call('POST', '/__sim/webhooks', { url: down.url, events: ['pre_order.created'] }));
+    const holder = a.sim.replica!.status().leases.includes('store:default') ? a : b;
+    const other = holder === a ? b : a;
+    const placed = await place(other, 'handed-over@example.com');
+    for (let tries = 0; tries < 100 && holder.sim.webhooks.deliveries().length === 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(holder.sim.webhooks.deliveries().map((d) => [d.attempt, d.status])).toEqual([[1, null]]);
+    // The holder stops before its next attempt (a minute away); the receiver comes up.
+    await holder.stop();
+    const receiver = await startReceiver(undefined, port);
+    cleanup.push(() => receiver.close());
+    const [got] = await receiver.waitFor(1);
+    expect(got!.body).toMatchObject({ event: 'pre_order.created', data: { id: placed.id } });
+    await other.sim.webhooks.idle();
+    expect(other.sim.webhooks.deliveries().map((d) => [d.attempt, d.status])).toEqual([[2, 200]]);
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('answers 503 STATE_UNAVAILABLE while Redis is away (eventual reads excepted), then serves again with nothing lost', async () => {
     const own = await startRedis();
     cleanup.push(() => own.stop());
