@@ -4,7 +4,8 @@
  * included); the CPU a server spends per answer moves much less, so this is the figure to compare work by
  * when the machine is busy. Read from /proc/<pid>/stat (user + system time of the serving process, its GC
  * threads included) around each autocannon run, divided by the requests answered in it. Linux only.
- * Run: npx tsx bench/cpu-per-request.ts [--routes page-50,page-200] [--runs 3] [--duration 2] [--scenario large-catalogue]
+ * Run: npx tsx bench/cpu-per-request.ts [--routes page-50,page-200] [--runs 3] [--duration 2] [--scenario large-catalogue] [--floor]
+ * --floor also measures the bare node:http server (the floor of compare.ts) on the same bytes.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,7 @@ import {
 } from './compare-lib.ts';
 
 const { values: args } = parseArgs({
-  options: { routes: { type: 'string' }, runs: { type: 'string' }, duration: { type: 'string' }, scenario: { type: 'string' }, 'sim-log-level': { type: 'string' } },
+  options: { routes: { type: 'string' }, runs: { type: 'string' }, duration: { type: 'string' }, scenario: { type: 'string' }, 'sim-log-level': { type: 'string' }, floor: { type: 'boolean' } },
 });
 const RUNS = Number(args.runs ?? 3);
 const DURATION = Number(args.duration ?? 2);
@@ -34,10 +35,11 @@ function cpuSeconds(pid: number): number {
 /** One run: requests answered (2xx only counted as answered; anything else fails) and server CPU µs per request. */
 async function run(server: Server, route: Route): Promise<number> {
   const before = cpuSeconds(server.pid);
-  const result = await autocannon({
-    url: server.url, connections: 10, duration: DURATION,
-    requests: [{ method: route.method, path: typeof route.path === 'string' ? route.path : route.path(), headers: route.headers, ...(route.body ? { body: route.body } : {}) }],
-  });
+  // A path that changes with time (P5's shopper token, valid 10 s) is made afresh for each request, as compare.ts does.
+  const request: autocannon.Request = typeof route.path === 'function'
+    ? { method: route.method, headers: route.headers, setupRequest: (req) => ({ ...req, path: (route.path as () => string)() }) }
+    : { method: route.method, path: route.path, headers: route.headers, ...(route.body ? { body: route.body } : {}) };
+  const result = await autocannon({ url: server.url, connections: 10, duration: DURATION, requests: [request] });
   const spent = cpuSeconds(server.pid) - before;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name} answered ${route.label} with ${result.non2xx} non-2xx and ${result.errors} errors`);
   return (spent * 1e6) / result.requests.total;
@@ -49,27 +51,33 @@ async function main(): Promise<void> {
   try {
     const all = routes(await fixture(sim.url)).filter((r) => WANTED.includes(r.key));
     console.log(`server CPU µs per request, median of ${RUNS} runs × ${DURATION} s, 10 connections; simulator scenario ${SCENARIO}`);
-    console.log('| route | bytes | simulator µs | Express µs | Express ÷ simulator |');
-    console.log('|---|---:|---:|---:|---:|');
+    const floor = args.floor === true;
+    console.log(`| route | bytes | simulator µs | Express µs | Express ÷ simulator |${floor ? ' node:http µs |' : ''}`);
+    console.log(`|---|---:|---:|---:|---:|${floor ? '---:|' : ''}`);
     for (const route of all) {
       const answer = await canned(sim.url, route);
       const express = await startBare('express', answer);
+      const http = floor ? await startBare('http', answer) : undefined;
       try {
         await warm(sim.url, route);
         await warm(express.url, route);
+        if (http) await warm(http.url, route);
         const simulator: number[] = [];
         const bare: number[] = [];
+        const bottom: number[] = [];
         for (let i = 0; i < RUNS; i += 1) {
           // Alternating, so both see the same moments of a busy machine.
           simulator.push(await run(sim, route));
           bare.push(await run(express, route));
+          if (http) bottom.push(await run(http, route));
         }
         const s = median(simulator);
         const e = median(bare);
         const bytes = Buffer.from(answer.body, 'base64').length;
-        console.log(`| ${route.label} | ${bytes.toLocaleString('en')} | ${s.toFixed(0)} | ${e.toFixed(0)} | ${(e / s).toFixed(2)} |`);
+        console.log(`| ${route.label} | ${bytes.toLocaleString('en')} | ${s.toFixed(0)} | ${e.toFixed(0)} | ${(e / s).toFixed(2)} |${http ? ` ${median(bottom).toFixed(0)} |` : ''}`);
       } finally {
         await express.stop();
+        await http?.stop();
       }
     }
   } finally {

@@ -12,6 +12,7 @@ import type { StoreRegistry } from './store-registry.ts';
 import type { FaultTargets } from './faults.ts';
 import type { HostedStore as Store } from './store.ts';
 import { validatorFor, type OperationValidator } from './validate.ts';
+import { hasUpperCase } from './journal.ts';
 
 /**
  * The webhooks Purple Dot sends are operations of its spec too (OpenAPI 3.1 `webhooks`), but the simulator
@@ -146,10 +147,28 @@ export interface ReceivedRequest extends Omit<EngineRequest, 'headers'> {
 
 /** Header names in lower case, as Node gives them; in-process callers may write them in any case. */
 export function lowerCaseHeaders(headers: EngineRequest['headers'] = {}): Record<string, string | undefined> {
+  const names = Object.keys(headers);
+  // Node's headers are already so (names in lower case, one value each): they are read as they are, not copied
+  // (twice per request, with an array per header, it was a good part of what a small answer allocated). The
+  // result is only ever read. Only a plain object: what a read finds beyond its own keys is then what it would
+  // find on a copy.
+  let asGiven = Object.getPrototypeOf(headers) === Object.prototype;
+  for (const name of names) {
+    if (!asGiven) break;
+    if (hasUpperCase(name) || Array.isArray(headers[name])) {
+      asGiven = false;
+      break;
+    }
+  }
+  if (asGiven) return headers as Record<string, string | undefined>;
   const lower: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = Array.isArray(value) ? value[0] : value;
+  for (const name of names) {
+    const value = headers[name];
+    lower[name.toLowerCase()] = Array.isArray(value) ? value[0] : value;
+  }
   return lower;
 }
+
 
 /** The store a request acts on: the one its credentials name, the one its path names, or the default. */
 export function storeFor(route: Route, request: ReceivedRequest, stores: StoreRegistry, fallback: () => Store): Store {
@@ -203,6 +222,20 @@ export function checkDepth(body: unknown): void {
 
 /** Deeper than any body of either API (a snapshot's store data included), far below what would exhaust the stack. */
 const MAX_BODY_DEPTH = 40;
+
+let utcSecond = NaN;
+let utcString = '';
+
+/** `date.toUTCString()`, made once per second (every answer's Date header). */
+export function utcText(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  // An invalid date (NaN) is never equal, so never kept.
+  if (second !== utcSecond) {
+    utcString = date.toUTCString();
+    utcSecond = second;
+  }
+  return utcString;
+}
 
 /** RFC 8288 link to the next page: the same request with `starting_after` moved to the cursor; none without a usable URL. */
 export function nextLink(url: string | undefined, cursor: string): string | undefined {

@@ -224,8 +224,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   /** Whether anyone reads what requests were: the journal, or a listener such as the request log. */
   const observed = journal.capacity > 0 || onRequest !== undefined;
   const journalWatchers = new Set<(entry: JournalEntry) => void>();
-  const observe = (entry: Omit<JournalEntry, 'seq'>): void => {
-    const recorded = journal.record(entry);
+  const observe = (entry: Omit<JournalEntry, 'seq'> | JournalEntry): void => {
+    // An entry made with its `seq` (dispatchWith) is numbered in place rather than copied.
+    const recorded = 'seq' in entry ? journal.recordNumbered(entry) : journal.record(entry);
     if (journal.capacity > 0) {
       for (const watcher of journalWatchers) {
         try {
@@ -437,10 +438,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
    */
   const dispatchWith = (operationId: string, request: EngineRequest, run: Runner): Answer | Promise<Answer> => {
     const started = performance.now();
-    const arrived = observed ? new Date().toISOString() : '';
+    const arrived = observed ? isoNow() : '';
     const route = routeTable().get(operationId);
     if (!route) return answerError(notFound('UNKNOWN_OPERATION', 'operationId', `no operation ${operationId}`), report);
-    const received: ReceivedRequest = { ...request, headers: lowerCaseHeaders(request.headers) };
+    // Field by field, not a spread: a spread would call the adapter's `url` getter, worked out only for a page's Link.
+    const received: ReceivedRequest = {
+      method: request.method, target: request.target, query: request.query, path: request.path, body: request.body, bodyError: request.bodyError,
+      streamable: request.streamable, headers: lowerCaseHeaders(request.headers),
+    };
     const vendor = route.operation.spec === 'purpleDot';
     const method = request.method ?? route.operation.method.toUpperCase();
     // In-process requests name no path: the operation's, with its parameters filled in, as HTTP would send it.
@@ -468,7 +473,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (effect) answer = { ...answer, delivery: { latencyMs: effect.latencyMs, lose: effect.lose } };
       // The server's time is the store's: a connector that keeps its high-water mark from `Date` stays in step
       // with a manual clock too.
-      if (store) answer = { ...answer, headers: { ...answer.headers, Date: store.clock.now().toUTCString() } };
+      if (store) answer = { ...answer, headers: { ...answer.headers, Date: utcText(store.clock.now()) } };
       const succeeded = answer.status < 400 && effect?.status === undefined;
       if ((vendor || observed) && !look) {
         const problems = succeeded ? [] : requestProblems(route, received);
@@ -480,6 +485,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         }
         if (observed && !JOURNAL_OPERATIONS.has(operationId)) {
           observe({
+            seq: 0,
             at: arrived,
             store: store?.id ?? null,
             operationId,

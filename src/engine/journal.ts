@@ -20,6 +20,8 @@ export interface Journal {
   readonly capacity: number;
   /** Numbers the entry and keeps it (unless the capacity is 0); returns it either way. */
   record(entry: Omit<JournalEntry, 'seq'>): JournalEntry;
+  /** As `record`, for an entry made with a `seq` (first, as `record` puts it): numbered in place, not copied. */
+  recordNumbered(entry: JournalEntry): JournalEntry;
   entries(filter?: JournalFilter): JournalEntry[];
   /** Forgets the entries of one store (or, without a store, every entry); returns how many went. */
   clear(store?: string | null): number;
@@ -35,11 +37,33 @@ export const KEPT_LIST_ITEMS = 10;
 const KEPT_STRING_LENGTH = 2_000;
 const KEPT_DEPTH = 8;
 
+let isoMs = NaN;
+let isoText = '';
+
+/** `new Date().toISOString()`, made once per millisecond (each request's journal entry has one). */
+export function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoText = new Date(now).toISOString();
+    isoMs = now;
+  }
+  return isoText;
+}
+
+/**
+ * Whether `toLowerCase` would change the name: a letter A–Z, or any character beyond ASCII (which the test
+ * leaves to `toLowerCase`). `toLowerCase` itself makes a new string even when nothing changes.
+ */
+export const hasUpperCase = (name: string): boolean => /[A-Z\u0080-\uffff]/.test(name);
+
+// Both below are run on every request: plain loops over the keys (no array per entry), and a name already in
+// lower case (as Node gives them) is not lower-cased again, which would make a new string each time.
 export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined) continue;
-    const lower = name.toLowerCase();
+    const lower = hasUpperCase(name) ? name.toLowerCase() : name;
     shown[lower] = SECRET_HEADERS.has(lower) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
   }
   return shown;
@@ -48,7 +72,8 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 /** The query as HTTP carries it (text), the shopper token hidden. */
 export function redactQuery(query: Record<string, unknown>): Record<string, string | string[]> {
   const shown: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(query)) {
+  for (const name of Object.keys(query)) {
+    const value = query[name];
     if (value === undefined) continue;
     shown[name] = SECRET_QUERY.has(name) ? REDACTED : Array.isArray(value) ? value.map(String) : String(value);
   }
@@ -155,15 +180,22 @@ export function createJournal(capacity = 10_000): Journal {
     }
     return ordered;
   };
+  const keepEntry = (numbered: JournalEntry): JournalEntry => {
+    if (capacity === 0) return numbered;
+    ring[next] = numbered;
+    next = (next + 1) % capacity;
+    return numbered;
+  };
   return {
     capacity,
     record(entry) {
       seq += 1;
-      const numbered = { seq, ...entry };
-      if (capacity === 0) return numbered;
-      ring[next] = numbered;
-      next = (next + 1) % capacity;
-      return numbered;
+      return keepEntry({ seq, ...entry });
+    },
+    recordNumbered(entry) {
+      seq += 1;
+      entry.seq = seq;
+      return keepEntry(entry);
     },
     entries: (filter = {}) => inOrder().filter((entry) => matches(entry, filter)),
     clear(store) {

@@ -1,3 +1,4 @@
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
@@ -7,12 +8,12 @@ import { routeTable, type EngineRequest, type OperationId, type Route } from '..
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.ts';
 import { openStateFile, StateFileError, type StateFile, type StateFileOptions } from '../state/state-file.ts';
 import { bodyRefusal } from './body-errors.ts';
-import { allowedHostNames, controlPlaneRefusal, hostCheck, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
+import { allowedHostNames, controlPlaneRefusal, hostRefusal, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
 import { BodyChunks, readBodyChunks } from './body-chunks.ts';
 import { runInSlices } from './sliced-work.ts';
 import { requestContext } from './request-context.ts';
 import { createWorkQueue } from './work-queue.ts';
-import { sendJson } from './json-bytes.ts';
+import { jsonBytes, sendJson } from './json-bytes.ts';
 import type { Webhooks } from '../webhooks/hub.ts';
 import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
@@ -118,10 +119,48 @@ function writeAnswer(res: Response, answer: Answer): void {
       // No answer at all: the connection stays open until the client gives up (or the server closes).
       return;
     default:
+      if (writeDirect(res, answer)) return;
       res.status(answer.status);
       for (const [name, value] of Object.entries(answer.headers)) res.set(name, value);
       sendJson(res, answer.body);
   }
+}
+
+/**
+ * An answer written straight through node:http, for the common case: the same status line, headers (in the
+ * same order) and bytes as `res.status`, `res.set` and `sendJson` (`res.send`) write, without the work of
+ * theirs that cannot apply here. Express's `res.send` costs a request several lookups and header reads, and on
+ * this machine every object a request allocates is paid for again in garbage collection. Whenever `res.send`
+ * could do something else, the answer is left to it (false): a Content-Type or Transfer-Encoding already set, a
+ * header value that is not a plain string or a Content-Type among the answer's (`res.set` rewrites those), an
+ * app's `json replacer`, `json spaces` or `json escape` (a parent app lends them to a mounted simulator), a
+ * status whose body `res.send` strips (204, 205, 304), and a conditional GET or HEAD (`If-None-Match`,
+ * `If-Modified-Since`), which `res.send` may answer 304.
+ */
+function writeDirect(res: Response, answer: Answer): boolean {
+  const { req } = res;
+  const status = answer.status;
+  if (status === 204 || status === 205 || status === 304) return false;
+  if (req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined) return false;
+  if (res.getHeader('content-type') !== undefined || res.getHeader('transfer-encoding') !== undefined) return false;
+  const { headers } = answer;
+  const names = Object.keys(headers);
+  for (const name of names) {
+    if (typeof headers[name] !== 'string') return false;
+    // Lower-cased only at the two lengths that could match (each toLowerCase is a new string).
+    if ((name.length === 12 || name.length === 17) && /^(content-type|transfer-encoding)$/i.test(name)) return false;
+  }
+  const app = res.app;
+  if (app.get('json replacer') || app.get('json spaces') || app.get('json escape')) return false;
+  const bytes = jsonBytes(answer.body);
+  if (bytes === undefined) return false;
+  res.status(status);
+  for (const name of names) res.setHeader(name, headers[name]!);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(bytes.length));
+  if (req.method === 'HEAD') res.end();
+  else res.end(bytes);
+  return true;
 }
 
 /** writeAnswer from a timer or a promise: nothing a callback throws may escape and take the process down. */
@@ -170,6 +209,8 @@ function writeInPieces(res: Response, answer: Answer, release: () => void): void
 }
 
 const decodable = (path: string): boolean => {
+  // Nothing to decode, nothing to fail: most paths.
+  if (!path.includes('%')) return true;
   try {
     decodeURIComponent(path);
     return true;
@@ -227,6 +268,60 @@ function undecodablePath(routes: MatchedRoute[], req: Request): Answer {
   const details = [{ field, problem: 'is not valid percent-encoded UTF-8' }];
   const declares404 = hit ? '404' in (hit.operation.operation.responses ?? {}) : true;
   return refusal(new DomainError(declares404 ? 'not_found' : 'invalid', declares404 ? 'NOT_FOUND' : 'INVALID_REQUEST', `${field}: is not valid percent-encoded UTF-8`, details));
+}
+
+/**
+ * Whether `path` starts with `prefix` (lower-case ASCII) in any case of its letters A–Z, without lower-casing the
+ * path (a new string per call). A necessary condition for a case-insensitive route pattern to match: its regular
+ * expression (flag `i`, not `u`) matches an ASCII letter only with the same letter in either case.
+ */
+function startsWithInAnyCase(path: string, prefix: string): boolean {
+  if (path.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i += 1) {
+    let c = path.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Node's request and response classes for the simulator's own server (`listen`), whose instances have the app's
+ * Express prototypes one link up from birth. Express gives every request and response the app's prototypes
+ * (`Object.setPrototypeOf`), and V8 pays for that on every object: measured with a one-route Express app here, a
+ * request allocated 23.7 KB with the transition and 9 KB without it, and on this machine allocation is most of
+ * what a request costs. The prototypes of these classes add nothing of their own (no `constructor` either), so
+ * every property a request or response has is the one it would have had; a server that is not ours (the app
+ * mounted elsewhere) gets Express's usual handling.
+ */
+function bornClasses(request: object, response: object): { IncomingMessage: typeof IncomingMessage; ServerResponse: typeof ServerResponse } {
+  class SimIncomingMessage extends IncomingMessage {}
+  class SimServerResponse extends ServerResponse {}
+  for (const [born, proto] of [[SimIncomingMessage, request], [SimServerResponse, response]] as const) {
+    delete (born.prototype as { constructor?: unknown }).constructor;
+    Object.setPrototypeOf(born.prototype, proto);
+  }
+  return { IncomingMessage: SimIncomingMessage, ServerResponse: SimServerResponse as unknown as typeof ServerResponse };
+}
+
+/** Whether `object` is of the born class, whose prototype's prototype is (still) the app's `proto`. */
+const bornOf = (object: object, born: { prototype: object }, proto: object): boolean =>
+  Object.getPrototypeOf(object) === born.prototype && Object.getPrototypeOf(born.prototype) === proto;
+
+/** The born classes of each app made by createApp, for `listen`. */
+const serverClasses = new WeakMap<Express, ReturnType<typeof bornClasses>>();
+
+/** On a request `front` has been through, for the router's first layer: pass it on, with this error. */
+const PASSED: unique symbol = Symbol('purple-dot-sim: front passed');
+interface Passed {
+  [PASSED]?: { error: unknown } | undefined;
+}
+
+/** A layer of Express's router (router 2.x): a route's, with its own path matcher. */
+interface RouteLayer {
+  route: { _handlesMethod(method: string): boolean } | undefined;
+  rawPath: unknown;
+  match(path: string): { params: Record<string, string> } | false;
 }
 
 interface MatchedRoute extends Route {
@@ -308,107 +403,185 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   }));
 
   let requests = 0;
-  // Every request runs in its own context, so an exception escaping its asynchronous work can still answer it.
-  app.use((req, res, next) => requestContext.run({ id: (requests += 1), method: req.method, path: req.path, res }, next));
-  app.use((req, res, next) => {
+  /**
+   * What every request goes through, in this order, in its own context (one function, not five middlewares:
+   * each layer of Express's router costs a request a match, closures and a turn through `next`): the Host check,
+   * a path that must decode, CORS on the public API, OPTIONS on our paths; then, for the Purple Dot API, its
+   * route (`vendorRoute`, below). Anything else is handed on to the router.
+   */
+  const front = (req: Request, res: Response, next: NextFunction): void => {
     const hosts = options.hosts?.();
-    if (!hosts) return next();
-    return hostCheck(() => hosts, (_req, error) => writeAnswer(res, refusal(error)))(req, res, next);
-  });
-  app.use((req, res, next) => (decodable(req.path) ? next() : writeAnswer(res, undecodablePath(routes, req))));
-  // The public API is meant for browsers (a storefront's own pages call it): any origin may read every answer
-  // of it, refusals included. The private and control APIs send no CORS headers, so a page on another origin
-  // can neither read them nor pass a preflight for them.
+    const wrongHost = hosts ? hostRefusal(req, hosts) : undefined;
+    if (wrongHost) return writeAnswer(res, refusal(wrongHost));
+    const path = req.path;
+    if (!decodable(path)) return writeAnswer(res, undecodablePath(routes, req));
+    // The public API is meant for browsers (a storefront's own pages call it): any origin may read every answer
+    // of it, refusals included. The private and control APIs send no CORS headers, so a page on another origin
+    // can neither read them nor pass a preflight for them. (What res.set(PUBLIC_CORS) sets, header by header.)
+    const isPublic = PUBLIC_PATHS.test(path);
+    if (isPublic) {
+      res.setHeader('Access-Control-Allow-Origin', PUBLIC_CORS['Access-Control-Allow-Origin']);
+      res.setHeader('Access-Control-Expose-Headers', PUBLIC_CORS['Access-Control-Expose-Headers']);
+    }
+    // OPTIONS on a path of ours says which methods it takes; on the public API it is also the CORS preflight.
+    if (req.method === 'OPTIONS') {
+      if (!OWN_PATHS.test(path)) return next();
+      const allowed = allowedMethods(routes, path);
+      if (allowed.length === 0) return next();
+      res.status(204).set('Allow', ['OPTIONS', ...allowed].join(', '));
+      if (isPublic) res.set(preflight(allowed));
+      res.end();
+      return;
+    }
+    const hit = vendorRoute(req.method, path);
+    if (!hit) return next();
+    // What Express's router sets before it calls a route's handler.
+    req.params = hit.params;
+    (req as { route?: unknown }).route = hit.layer.route;
+    serve(hit.route, req, res, next);
+  };
+  // Every request runs in its own context, so an exception escaping its asynchronous work can still answer it.
+  // A request `handle` (below) already took through `front` is passed on at once, with the error it brought;
+  // one that reached the router some other way goes through `front` here.
   app.use((req, res, next) => {
-    if (PUBLIC_PATHS.test(req.path)) res.set(PUBLIC_CORS);
-    next();
-  });
-  // OPTIONS on a path of ours says which methods it takes; on the public API it is also the CORS preflight.
-  app.use((req, res, next) => {
-    if (req.method !== 'OPTIONS' || !OWN_PATHS.test(req.path)) return next();
-    const allowed = allowedMethods(routes, req.path);
-    if (allowed.length === 0) return next();
-    res.status(204).set('Allow', ['OPTIONS', ...allowed].join(', '));
-    if (PUBLIC_PATHS.test(req.path)) res.set(preflight(allowed));
-    res.end();
+    const passed = (req as Passed)[PASSED];
+    if (passed) {
+      (req as Passed)[PASSED] = undefined;
+      return next(passed.error);
+    }
+    requestContext.run({ id: (requests += 1), method: req.method, path: req.path, res }, front, req, res, next);
   });
   // The dashboard's page and its live journal, ahead of the spec's routes (src/ui/).
   mountDashboard(app, engine, options);
+
+  /** Parse → dispatch → write, for one operation: run by its Express route, or found by `front` for the Purple Dot API. */
+  const serve = (route: MatchedRoute, req: Request, res: Response, next: NextFunction): void => {
+    const locked = route.operation.spec === 'simulator' ? controlPlaneRefusal(req, options) : undefined;
+    if (locked) {
+      writeAnswer(res, refusal(locked));
+      return;
+    }
+    // Without a body to read there is nothing to wait for: no promise, no turn of the microtask queue.
+    if (!route.hasBody) return admit(route, req, res, next, undefined);
+    readBody(route, req, res).then((bodyError) => admit(route, req, res, next, bodyError)).catch(next);
+  };
+
+  /** The request handed to the engine, queued for its store (see work-queue.ts). */
+  const admit = (route: MatchedRoute, req: Request, res: Response, next: NextFunction, bodyError: DomainError | undefined): void => {
+    const operationId = route.operation.operation.operationId as OperationId;
+    let url: string | undefined | null = null;
+    const request: EngineRequest = {
+      method: req.method,
+      target: req.path,
+      query: req.query as Record<string, unknown>,
+      path: req.params as Record<string, string>,
+      headers: req.headers,
+      body: req.body,
+      bodyError,
+      // Only a page's next link reads it, and a URL parsed and written out for every request was among the
+      // costliest things the adapter did for a small answer: worked out when first read, then kept.
+      get url() {
+        if (url === null) url = absoluteUrl(req);
+        return url;
+      },
+      streamable: true,
+    };
+    const write = (answer: Answer): void => {
+      // A change is acknowledged only once the state log has it.
+      if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
+      else if (answer.stream) writeInPieces(res, answer, work.hold(answer.stream.store));
+      else writeAnswer(res, answer);
+    };
+    const respond = (given: EngineRequest, release?: () => void): void => {
+      try {
+        const answer = dispatch(operationId, given);
+        if (!(answer instanceof Promise)) {
+          release?.();
+          write(answer);
+          return;
+        }
+        // A replica's change: answered once the shared log has ordered it and this instance has applied it.
+        answer.then((settled) => {
+          release?.();
+          write(settled);
+        }, (error: unknown) => {
+          release?.();
+          next(error);
+        });
+      } catch (error) {
+        release?.();
+        next(error);
+      }
+    };
+    // Only what picks a store: a copy of the whole request (which storeOf makes) would also work out `url`.
+    const store = engine.storeOf(operationId, { query: request.query, path: request.path, headers: request.headers });
+    work.push(() => {
+      const bytes = req.body instanceof BodyChunks ? req.body.chunks : undefined;
+      const steps = bytes && !bodyError ? engine.importSteps(operationId, request, bytes) : undefined;
+      // A body read as bytes is never handed on as such; any other request goes as it is.
+      if (!steps || store === undefined) return respond(bytes ? { ...request, body: undefined } : request);
+      // The store's other requests wait until the import is in (or refused): they must see one state or the other.
+      const release = work.hold(store);
+      res.once('close', release);
+      runInSlices(steps, () => res.destroyed, (outcome) => {
+        if ('value' in outcome) return respond({ ...request, body: outcome.value }, release);
+        const refused = outcome.error instanceof DomainError ? outcome.error : undefined;
+        if (refused) return respond({ ...request, body: undefined, bodyError: refused }, release);
+        release();
+        return next(outcome.error);
+      });
+    }, store);
+  };
+
+  const stack = (app as unknown as { router: { stack: RouteLayer[] } }).router.stack;
+  const byLayer = new Map<RouteLayer, MatchedRoute>();
   for (const route of routes) {
     const expressPath = route.operation.path.replace(/\{([^}]+)\}/g, ':$1');
-    const operationId = route.operation.operation.operationId as OperationId;
-    app[route.operation.method](expressPath, (req: Request, res: Response, next: NextFunction) => {
-      const locked = route.operation.spec === 'simulator' ? controlPlaneRefusal(req, options) : undefined;
-      if (locked) {
-        writeAnswer(res, refusal(locked));
-        return;
-      }
-      readBody(route, req, res).then((bodyError) => {
-        const request: EngineRequest = {
-          method: req.method,
-          target: req.path,
-          query: req.query as Record<string, unknown>,
-          path: req.params as Record<string, string>,
-          headers: req.headers,
-          body: req.body,
-          bodyError,
-          url: absoluteUrl(req),
-          streamable: true,
-        };
-        const write = (answer: Answer): void => {
-          // A change is acknowledged only once the state log has it.
-          if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
-          else if (answer.stream) writeInPieces(res, answer, work.hold(answer.stream.store));
-          else writeAnswer(res, answer);
-        };
-        const respond = (given: EngineRequest, release?: () => void): void => {
-          try {
-            const answer = dispatch(operationId, given);
-            if (!(answer instanceof Promise)) {
-              release?.();
-              write(answer);
-              return;
-            }
-            // A replica's change: answered once the shared log has ordered it and this instance has applied it.
-            answer.then((settled) => {
-              release?.();
-              write(settled);
-            }, (error: unknown) => {
-              release?.();
-              next(error);
-            });
-          } catch (error) {
-            release?.();
-            next(error);
-          }
-        };
-        const store = engine.storeOf(operationId, request);
-        work.push(() => {
-          const bytes = req.body instanceof BodyChunks ? req.body.chunks : undefined;
-          const steps = bytes && !bodyError ? engine.importSteps(operationId, request, bytes) : undefined;
-          if (!steps || store === undefined) return respond({ ...request, body: bytes ? undefined : request.body });
-          // The store's other requests wait until the import is in (or refused): they must see one state or the other.
-          const release = work.hold(store);
-          res.once('close', release);
-          runInSlices(steps, () => res.destroyed, (outcome) => {
-            if ('value' in outcome) return respond({ ...request, body: outcome.value }, release);
-            const refused = outcome.error instanceof DomainError ? outcome.error : undefined;
-            if (refused) return respond({ ...request, body: undefined, bodyError: refused }, release);
-            release();
-            return next(outcome.error);
-          });
-        }, store);
-      }).catch(next);
-    });
+    app[route.operation.method](expressPath, (req: Request, res: Response, next: NextFunction) => serve(route, req, res, next));
+    byLayer.set(stack[stack.length - 1]!, route);
   }
+
+  /**
+   * The Purple Dot operation Express's router would run for a request, found without it: the route layers after
+   * `front` (the dashboard's, then one per operation), tried in their order with their own `match`, as the
+   * router tries them. Undefined whenever the router would run anything else (a control operation, the
+   * dashboard, a route a caller added, the final handler) or a match fails to decode: `front` then hands the
+   * request on and the router decides, as before.
+   */
+  const candidates = stack.filter((layer) => layer.route !== undefined).map((layer) => {
+    const route = byLayer.get(layer);
+    // The path's text before its first parameter, lower-cased: a path that does not start with it (in any case)
+    // cannot match, so most layers are passed over without running their pattern. (Only an ASCII prefix.)
+    const raw = layer.rawPath;
+    const text = typeof raw === 'string' ? raw.slice(0, raw.search(/[:*{}()[\]+?!\\]|$/)).toLowerCase() : '';
+    const prefix = /^[\x20-\x7e]*$/.test(text) ? text : '';
+    return { layer, prefix, route: route?.operation.spec === 'purpleDot' ? route : undefined };
+  });
+  const vendorRoute = (method: string, path: string): { route: MatchedRoute; layer: RouteLayer; params: Record<string, string> } | undefined => {
+    for (const candidate of candidates) {
+      if (!startsWithInAnyCase(path, candidate.prefix)) continue;
+      let match: { params: Record<string, string> } | false;
+      try {
+        match = candidate.layer.match(path);
+      } catch {
+        return undefined;
+      }
+      // A route that does not take the method is passed over, as the router does (for HEAD, by its dispatch).
+      if (!match || !candidate.layer.route!._handlesMethod(method)) continue;
+      return candidate.route ? { route: candidate.route, layer: candidate.layer, params: match.params } : undefined;
+    }
+    return undefined;
+  };
 
   // Whatever no route answered (an unknown path, or an error in a route a caller added) is answered here,
   // after every route, including those added once the app was made. Mounted in another app, paths the
   // simulator does not own and errors of the caller's own routes go on to the parent.
   type Handle = (req: Request, res: Response, done?: (error?: unknown) => void) => void;
-  const withHandle = app as unknown as { handle: Handle };
+  const withHandle = app as unknown as { handle: Handle; request: object; response: object };
+  const born = bornClasses(withHandle.request, withHandle.response);
+  serverClasses.set(app, born);
   const handle = withHandle.handle.bind(app);
-  withHandle.handle = (req, res, done) => {
+  const routed = (req: Request, res: Response, done: ((error?: unknown) => void) | undefined): void => {
     handle(req, res, (error?: unknown) => {
       // Express passes 'router' or 'route' when a route gives up on a request: nothing answered it.
       const unanswered = error === undefined || error === null || error === 'router' || error === 'route';
@@ -420,6 +593,43 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
         engine.recordUnrouted({ method: req.method, target: req.path, query: req.query as Record<string, unknown>, headers: req.headers }, answer);
       }
       writeAnswer(res, answer);
+    });
+  };
+  /**
+   * Every request enters here. It goes through `front` first, as the router's first layer would run it, so that
+   * a Purple Dot operation is answered without Express's router: its dispatch of a request (closures, a restore
+   * of request fields, a walk of the layers) allocated about a quarter of what a small answer costs, and on this
+   * machine allocation is most of the cost. What `front` hands on (the control API, the dashboard, a caller's
+   * route, an unknown path, an error) goes to the router as before; its first layer then passes the request on
+   * at once, with the error if there is one, so the router carries on exactly as if `front` had run as its layer.
+   */
+  withHandle.handle = (req, res, done) => {
+    // What app.handle (express 5.x) and router.handle (router 2.x) set up before the first layer runs. Requests
+    // of the simulator's own server are born one link below the app's prototypes (see `bornClasses`): giving
+    // them those prototypes again would only cost the transition.
+    if (app.enabled('x-powered-by')) res.setHeader('X-Powered-By', 'Express');
+    req.res = res;
+    res.req = req;
+    if (!bornOf(req, born.IncomingMessage, withHandle.request)) Object.setPrototypeOf(req, withHandle.request);
+    if (!bornOf(res, born.ServerResponse, withHandle.response)) Object.setPrototypeOf(res, withHandle.response);
+    if (!res.locals) res.locals = Object.create(null) as Response['locals'];
+    req.baseUrl = req.baseUrl || '';
+    req.originalUrl = req.originalUrl || req.url;
+    let handed = false;
+    const onward = (error?: unknown): void => {
+      handed = true;
+      (req as Passed)[PASSED] = { error };
+      routed(req, res, done);
+    };
+    req.next = onward;
+    requestContext.run({ id: (requests += 1), method: req.method, path: req.path, res }, () => {
+      try {
+        front(req, res, onward);
+      } catch (error) {
+        // As the router's layer would: a throw is handed on as the request's error (never twice).
+        if (handed) throw error;
+        onward(error);
+      }
     });
   };
   return app;
@@ -471,7 +681,9 @@ function serving(engine: Engine, options: SimulatorOptions, made: { stateFile?: 
     stateFile,
     listen(port = 0, host = '127.0.0.1', listenOptions = {}) {
       return new Promise((resolve, reject) => {
-        const server = app.listen(port, host);
+        // As app.listen does (http.createServer(app)), with requests and responses born with the app's prototypes.
+        const classes = serverClasses.get(app);
+        const server = classes ? createServer({ IncomingMessage: classes.IncomingMessage, ServerResponse: classes.ServerResponse }, app).listen(port, host) : app.listen(port, host);
         answerTransportErrors(server);
         const guard = guardServer(server, listenOptions.maxConnections);
         // On loopback, only this machine's names (and those allowed) may reach it: the DNS-rebinding guard.

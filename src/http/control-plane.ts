@@ -58,14 +58,24 @@ export function controlPlaneRefusal(req: Request, options: ControlPlaneOptions):
  * was re-pointed at 127.0.0.1 (DNS rebinding) cannot talk to a simulator on loopback.
  */
 export function hostCheck(allowed: () => ReadonlySet<string>, refuse: (req: Request, error: DomainError) => void): RequestHandler {
-  return (req, res, next) => {
-    const host = (req.get('host') ?? '').toLowerCase();
-    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
-    if (allowed().has(name)) return next();
-    refuse(req, new DomainError('forbidden', 'HOST_NOT_ALLOWED', `Host ${host || '(none)'} is not this simulator's; start it with --allowed-host ${name || '<name>'} to accept it.`, [
-      { field: 'Host', problem: 'names neither this machine nor an allowed host' },
-    ]));
+  return (req, _res, next) => {
+    const refused = hostRefusal(req, allowed());
+    if (refused) refuse(req, refused);
+    else next();
   };
+}
+
+/**
+ * What `hostCheck` refuses, as a plain call: the adapter checks every request, and building a middleware for
+ * each one only to call it was garbage on the hot path.
+ */
+export function hostRefusal(req: Request, allowed: ReadonlySet<string>): DomainError | undefined {
+  const host = (req.headers.host ?? '').toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  if (allowed.has(name)) return undefined;
+  return new DomainError('forbidden', 'HOST_NOT_ALLOWED', `Host ${host || '(none)'} is not this simulator's; start it with --allowed-host ${name || '<name>'} to accept it.`, [
+    { field: 'Host', problem: 'names neither this machine nor an allowed host' },
+  ]);
 }
 
 /** The Host names a simulator bound to `boundHost` accepts. */

@@ -17,16 +17,23 @@ export function sendJson(res: Response, body: unknown): void {
     res.json(body);
     return;
   }
-  const known = knownEnvelopeBytes(body);
-  const text = known ? undefined : JSON.stringify(body);
+  const bytes = jsonBytes(body);
   // JSON.stringify(undefined) has no text; res.json sends no body for it.
-  if (!known && typeof text !== 'string') {
+  if (bytes === undefined) {
     res.json(body);
     return;
   }
   // What res.json sets, with the charset res.send adds for text.
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.send(known ?? utf8(text!));
+  res.send(bytes);
+}
+
+/** The bytes `res.json` would send for `body` (none for a body without JSON text, such as undefined). */
+export function jsonBytes(body: unknown): Buffer | undefined {
+  const known = knownEnvelopeBytes(body);
+  if (known) return known;
+  const text = JSON.stringify(body);
+  return typeof text === 'string' ? utf8(text) : undefined;
 }
 
 /** Below this many characters Buffer.from is quick (it encodes into its shared pool). */

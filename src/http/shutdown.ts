@@ -35,16 +35,18 @@ export function guardServer(server: Server, maxConnections = Infinity): ServerGu
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  // One listener for every response ('close' comes once per response): no closure and no once-wrapper per request.
+  function finished(this: ServerResponse): void {
+    underWay.delete(this);
+    if (closing) {
+      server.closeIdleConnections();
+      if (underWay.size === 0) settled?.();
+    }
+  }
   server.on('request', (_req, res: ServerResponse) => {
     underWay.add(res);
     if (closing) res.setHeader('Connection', 'close');
-    res.once('close', () => {
-      underWay.delete(res);
-      if (closing) {
-        server.closeIdleConnections();
-        if (underWay.size === 0) settled?.();
-      }
-    });
+    res.on('close', finished);
   });
   return {
     close({ graceMs = 0 } = {}) {
