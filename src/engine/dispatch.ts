@@ -239,7 +239,23 @@ export function utcText(date: Date): string {
 
 /** RFC 8288 link to the next page: the same request with `starting_after` moved to the cursor; none without a usable URL. */
 export function nextLink(url: string | undefined, cursor: string): string | undefined {
-  if (!url || !URL.canParse(url)) return undefined;
+  if (!url) return undefined;
+  // The same page asked again (a poller, a storefront) has the same link: kept per URL and cursor.
+  const key = `${cursor}\n${url}`;
+  const kept = nextLinks.get(key);
+  // (Both compared: a key alone could be made by two pairs if either held a line break.)
+  if (kept !== undefined && kept.url === url && kept.cursor === cursor) return kept.link;
+  const link = makeNextLink(url, cursor);
+  if (nextLinks.size >= KEPT_LINKS) nextLinks.clear();
+  nextLinks.set(key, { url, cursor, link });
+  return link;
+}
+
+const nextLinks = new Map<string, { url: string; cursor: string; link: string | undefined }>();
+const KEPT_LINKS = 256;
+
+function makeNextLink(url: string, cursor: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
   const next = new URL(url);
   next.searchParams.set('starting_after', cursor);
   return `<${next.toString()}>; rel="next"`;

@@ -119,7 +119,9 @@ function copyOf(item: object, path: string, depth: number, truncated: Record<str
     return list;
   }
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(item)) {
+  // for…in with an own-property test visits what Object.keys lists, in its order, without a new array per object.
+  for (const key in item) {
+    if (!Object.hasOwn(item, key)) continue;
     const v = (item as Record<string, unknown>)[key];
     const kept = SECRET_KEYS.has(key) && typeof v === 'string'
       ? REDACTED

@@ -221,6 +221,19 @@ const decodable = (path: string): boolean => {
 
 /** The absolute URL of the request, for the next-page link; a Host header that makes no URL falls back to localhost. */
 function absoluteUrl(req: Request): string | undefined {
+  // A poller or a storefront asks the same URL again and again: parsing and writing out a URL is kept per text.
+  const key = `${req.protocol}\n${req.get('host') ?? ''}\n${req.originalUrl}`;
+  if (absoluteUrls.has(key)) return absoluteUrls.get(key);
+  const url = makeAbsoluteUrl(req);
+  if (absoluteUrls.size >= KEPT_URLS) absoluteUrls.clear();
+  absoluteUrls.set(key, url);
+  return url;
+}
+
+const absoluteUrls = new Map<string, string | undefined>();
+const KEPT_URLS = 256;
+
+function makeAbsoluteUrl(req: Request): string | undefined {
   for (const host of [req.get('host'), 'localhost']) {
     try {
       return new URL(req.originalUrl, `${req.protocol}://${host || 'localhost'}`).toString();

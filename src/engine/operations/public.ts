@@ -5,9 +5,8 @@ import { listShopperPreOrders } from '../../domain/queries.ts';
 import { isOpen } from '../../domain/waitlists.ts';
 import type { Handlers } from '../handler.ts';
 import { cursor } from '../present/page.ts';
-import {
-  presentAvailability, presentProductState, presentPublicWaitlist, presentShopperPreOrder, presentVariantState,
-} from '../present/public.ts';
+import { presentShopperPreOrderPage } from '../present/pre-order-page.ts';
+import { presentAvailability, presentProductState, presentPublicWaitlist, presentVariantState } from '../present/public.ts';
 
 type PublicOperations = Pick<operations,
   'listOpenWaitlists' | 'getAvailability' | 'getProductPreorderState' | 'getVariantPreorderState' | 'listShopperPreOrders' | 'getIntegrationSettings' | 'trackEvent'>;
@@ -33,9 +32,9 @@ export const publicHandlers: Handlers<PublicOperations> = {
   // The SDK's own calls (observed in the SDK): the store's flags, and analytics events kept for the test to read.
   getIntegrationSettings: ({ state }) => ({ status: 200, data: { flags: structuredClone(state.data.settings.flags) } }),
   trackEvent: ({ store, body, now }) => ({ status: 202, data: { accepted: true, seq: store.tracked.record(now, body).seq } }),
-  listShopperPreOrders: ({ state, query }) => {
+  listShopperPreOrders: ({ state, query, shared }) => {
     const page = listShopperPreOrders(state, query.email, query.limit ?? 10, query.starting_after);
     const info = cursor(page);
-    return { status: 200, data: { orders: page.items.map(presentShopperPreOrder), ...info }, nextCursor: info.starting_after };
+    return { status: 200, data: presentShopperPreOrderPage(state, page.items, info, shared), nextCursor: info.starting_after };
   },
 };

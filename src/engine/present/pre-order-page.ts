@@ -2,11 +2,13 @@ import type { components } from '../../../generated/purple-dot.ts';
 import type { StoreState } from '../../domain/store.ts';
 import type { PreOrder } from '../../domain/types.ts';
 import { JsonText, withJsonText } from '../json-text.ts';
-import { preOrderTexts } from './pre-order-text.ts';
+import { PreOrderTexts, preOrderTextsByState as privateTexts } from './pre-order-text.ts';
 import { presentPreOrder } from './private.ts';
+import { presentShopperPreOrder } from './public.ts';
 
 type PageInfo = { has_more: boolean; starting_after: string | null };
 type PreOrderPage = { orders: components['schemas']['PreOrder'][] } & PageInfo;
+type ShopperPreOrderPage = { orders: components['schemas']['ShopperPreOrder'][] } & PageInfo;
 
 /**
  * A page of pre-orders (A2's `data`), as objects for in-process callers and the journal, and as JSON text for
@@ -16,10 +18,35 @@ type PreOrderPage = { orders: components['schemas']['PreOrder'][] } & PageInfo;
  * gets the very same `JsonText` as last time (see `RecentPages`), whose bytes are then already made.
  */
 export function presentPreOrderPage(state: StoreState, orders: readonly PreOrder[], info: PageInfo, shared = false): PreOrderPage {
-  const texts = preOrderTexts(state);
+  return presentPage(PRIVATE, state, orders, info, shared);
+}
+
+/**
+ * A page of one shopper's pre-orders (P5's `data`), kept as the private pages are: a storefront asks its
+ * shopper's orders again and again, and presenting, serialising and journaling ten of them afresh each time was
+ * most of what P5 cost beyond the socket. `presentShopperPreOrder` reads nothing but the order, as
+ * `presentPreOrder` does, so the same validity (object and `update_seq`) holds; its texts and pages are kept
+ * apart from the private ones.
+ */
+export function presentShopperPreOrderPage(state: StoreState, orders: readonly PreOrder[], info: PageInfo, shared = false): ShopperPreOrderPage {
+  return presentPage(SHOPPER, state, orders, info, shared);
+}
+
+/** One kind of page: how an order is presented, and the caches of its texts and pages, per store state. */
+interface PageKind<T extends object> {
+  present: (order: PreOrder) => T;
+  texts: WeakMap<StoreState, PreOrderTexts>;
+  pages: WeakMap<StoreState, RecentPages>;
+}
+
+const PRIVATE: PageKind<components['schemas']['PreOrder']> = { present: presentPreOrder, texts: privateTexts, pages: new WeakMap() };
+const SHOPPER: PageKind<components['schemas']['ShopperPreOrder']> = { present: presentShopperPreOrder, texts: new WeakMap(), pages: new WeakMap() };
+
+function presentPage<T extends object>(kind: PageKind<T>, state: StoreState, orders: readonly PreOrder[], info: PageInfo, shared: boolean): { orders: T[] } & PageInfo {
+  const texts = perState(kind.texts, state, () => new PreOrderTexts());
   // Shared: the kept, frozen presentation of each unchanged order (see PreOrderTexts.presentedOf).
-  const presented = shared ? orders.map((order) => texts.presentedOf(order, presentPreOrder).presented) : orders.map(presentPreOrder);
-  const pages = recentPages(state);
+  const presented = shared ? orders.map((order) => texts.presentedOf(order, kind.present).presented) : orders.map((order) => kind.present(order));
+  const pages = perState(kind.pages, state, () => new RecentPages());
   let text = pages.find(orders, info);
   if (text === undefined) {
     const pieces: string[] = ['{"orders":['];
@@ -32,6 +59,16 @@ export function presentPreOrderPage(state: StoreState, orders: readonly PreOrder
     pages.keep(orders, info, text);
   }
   return withJsonText({ orders: presented, ...info }, text);
+}
+
+/** A store state's cache of one kind, made on first use (it goes with the state: a reset, load or import drops it). */
+function perState<V>(caches: WeakMap<StoreState, V>, state: StoreState, make: () => V): V {
+  let cache = caches.get(state);
+  if (cache === undefined) {
+    cache = make();
+    caches.set(state, cache);
+  }
+  return cache;
 }
 
 interface KeptPage {
@@ -94,13 +131,3 @@ function samePage(kept: KeptPage, orders: readonly PreOrder[], info: PageInfo): 
   return true;
 }
 
-const byState = new WeakMap<StoreState, RecentPages>();
-
-function recentPages(state: StoreState): RecentPages {
-  let pages = byState.get(state);
-  if (pages === undefined) {
-    pages = new RecentPages();
-    byState.set(state, pages);
-  }
-  return pages;
-}

@@ -96,6 +96,9 @@ export class PreOrderTexts {
 
 const byState = new WeakMap<StoreState, PreOrderTexts>();
 
+/** The private presentations' texts of each store state (pre-order-page.ts keeps its pages beside them). */
+export const preOrderTextsByState: WeakMap<StoreState, PreOrderTexts> = byState;
+
 /** The texts of one store state, made on first use. */
 export function preOrderTexts(state: StoreState): PreOrderTexts {
   let texts = byState.get(state);
