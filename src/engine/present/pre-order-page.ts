@@ -44,10 +44,16 @@ const SHOPPER: PageKind<components['schemas']['ShopperPreOrder']> = { present: p
 
 function presentPage<T extends object>(kind: PageKind<T>, state: StoreState, orders: readonly PreOrder[], info: PageInfo, shared: boolean): { orders: T[] } & PageInfo {
   const texts = perState(kind.texts, state, () => new PreOrderTexts());
-  // Shared: the kept, frozen presentation of each unchanged order (see PreOrderTexts.presentedOf).
-  const presented = shared ? orders.map((order) => texts.presentedOf(order, kind.present).presented) : orders.map((order) => kind.present(order));
   const pages = perState(kind.pages, state, () => new RecentPages());
-  let text = pages.find(orders, info);
+  const kept = pages.find(orders, info);
+  let presented: T[];
+  if (!shared) presented = orders.map((order) => kind.present(order));
+  // Shared: the kept, frozen presentation of each unchanged order (see PreOrderTexts.presentedOf); for a page
+  // served unchanged before, those it was answered with (the same orders at the same update_seq, so the same
+  // content), without looking each order up again.
+  else if (kept?.presented) presented = kept.presented.slice() as T[];
+  else presented = orders.map((order) => texts.presentedOf(order, kind.present));
+  let text = kept?.text;
   if (text === undefined) {
     const pieces: string[] = ['{"orders":['];
     orders.forEach((order, i) => {
@@ -56,7 +62,10 @@ function presentPage<T extends object>(kind: PageKind<T>, state: StoreState, ord
     });
     pieces.push(`],${JSON.stringify(info).slice(1)}`);
     text = new JsonText(pieces);
-    pages.keep(orders, info, text);
+    const made = pages.keep(orders, info, text);
+    if (shared && made) made.presented = presented.slice();
+  } else if (shared && kept!.presented === undefined) {
+    kept!.presented = presented.slice();
   }
   return withJsonText({ orders: presented, ...info }, text);
 }
@@ -76,6 +85,8 @@ interface KeptPage {
   seqs: number[];
   info: PageInfo;
   text: JsonText;
+  /** The shared, frozen presentations a shared answer of this page held (never an in-process caller's own). */
+  presented?: readonly object[];
 }
 
 /**
@@ -89,7 +100,7 @@ class RecentPages {
 
   constructor(private readonly limits = { pages: 16, chars: 4 * 1024 * 1024 }) {}
 
-  find(orders: readonly PreOrder[], info: PageInfo): JsonText | undefined {
+  find(orders: readonly PreOrder[], info: PageInfo): KeptPage | undefined {
     const key = keyOf(orders, info);
     const kept = this.pages.get(key);
     if (kept === undefined) return undefined;
@@ -99,23 +110,25 @@ class RecentPages {
       return undefined;
     }
     this.pages.set(key, kept);
-    return kept.text;
+    return kept;
   }
 
-  keep(orders: readonly PreOrder[], info: PageInfo, text: JsonText): void {
+  keep(orders: readonly PreOrder[], info: PageInfo, text: JsonText): KeptPage | undefined {
     const length = text.length;
-    if (length > this.limits.chars) return;
+    if (length > this.limits.chars) return undefined;
     const key = keyOf(orders, info);
     const old = this.pages.get(key);
     if (old) this.chars -= old.text.length;
     this.pages.delete(key);
-    this.pages.set(key, { orders: [...orders], seqs: orders.map((o) => o.update_seq), info: { ...info }, text });
+    const page: KeptPage = { orders: [...orders], seqs: orders.map((o) => o.update_seq), info: { ...info }, text };
+    this.pages.set(key, page);
     this.chars += length;
     for (const [oldest, page] of this.pages) {
       if (this.pages.size <= this.limits.pages && this.chars <= this.limits.chars) break;
       this.pages.delete(oldest);
       this.chars -= page.text.length;
     }
+    return this.pages.get(key);
   }
 }
 

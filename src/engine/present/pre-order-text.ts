@@ -32,6 +32,8 @@ interface Entry {
   text: string;
   /** The presented order itself, frozen, once an answer asked to share it. */
   presented?: unknown;
+  /** Read since it was last put at the end (see evict). */
+  used: boolean;
 }
 
 /** One store state's texts, oldest use first (a Map keeps insertion order; a hit moves to the end). */
@@ -45,15 +47,15 @@ export class PreOrderTexts {
   textOf(order: PreOrder, serialise: () => string): string {
     const kept = this.entries.get(order.id);
     if (kept !== undefined) {
-      this.entries.delete(order.id);
       if (kept.order === order && kept.seq === order.update_seq) {
-        this.entries.set(order.id, kept);
+        kept.used = true;
         return kept.text;
       }
+      this.entries.delete(order.id);
       this.chars -= kept.text.length;
     }
     const text = serialise();
-    this.entries.set(order.id, { order, seq: order.update_seq, text });
+    this.entries.set(order.id, { order, seq: order.update_seq, text, used: false });
     this.chars += text.length;
     this.evict();
     return text;
@@ -64,17 +66,16 @@ export class PreOrderTexts {
    * journal's copies of them), with its text. For answers that are only written out: a page of 200 then
    * presents nothing that has not changed.
    */
-  presentedOf<T extends object>(order: PreOrder, present: (order: PreOrder) => T): { presented: T; text: string } {
+  presentedOf<T extends object>(order: PreOrder, present: (order: PreOrder) => T): T {
     const kept = this.entries.get(order.id);
     if (kept !== undefined && kept.order === order && kept.seq === order.update_seq && kept.presented !== undefined) {
-      this.entries.delete(order.id);
-      this.entries.set(order.id, kept);
-      return { presented: kept.presented as T, text: kept.text };
+      kept.used = true;
+      return kept.presented as T;
     }
     const presented = deepFreeze(present(order));
-    const text = this.textOf(order, () => JSON.stringify(presented));
+    this.textOf(order, () => JSON.stringify(presented));
     this.entries.get(order.id)!.presented = presented;
-    return { presented, text };
+    return presented;
   }
 
   get size(): number {
@@ -85,11 +86,24 @@ export class PreOrderTexts {
     return this.chars;
   }
 
+  /**
+   * Least recently used first out, kept cheaply: a read only marks its entry (a page of 200 read again moved
+   * 200 entries to the end of the map on every read, and the map's table was remade over and over); the
+   * marks are settled here, oldest first: a marked entry is moved to the end, unmarked, which is where a read
+   * would have put it, and the first unmarked one goes.
+   */
   private evict(): void {
-    for (const [id, entry] of this.entries) {
-      if (this.entries.size <= this.limits.entries && this.chars <= this.limits.chars) return;
-      this.entries.delete(id);
-      this.chars -= entry.text.length;
+    while (this.entries.size > this.limits.entries || this.chars > this.limits.chars) {
+      for (const [id, entry] of this.entries) {
+        this.entries.delete(id);
+        if (entry.used) {
+          entry.used = false;
+          this.entries.set(id, entry);
+          continue;
+        }
+        this.chars -= entry.text.length;
+        break;
+      }
     }
   }
 }
