@@ -87,7 +87,8 @@ export function presentFulfillmentOrderPage(state: StoreState, orders: readonly 
   const kept = keptFor(state);
   const key = pageKey(orders, info);
   const page = kept.pages.get(key);
-  if (page !== undefined && samePage(page, orders, info)) return withJsonText({ fulfillment_orders: page.presented.slice(), ...info }, page.text);
+  // (The kept list itself, frozen: a shared answer is only ever written out, never changed.)
+  if (page !== undefined && samePage(page, orders, info)) return withJsonText({ fulfillment_orders: page.presented as FulfillmentOrderPage['fulfillment_orders'], ...info }, page.text);
   const pieces: string[] = ['{"fulfillment_orders":['];
   const presented = orders.map((fo, i) => {
     let entry = kept.byId.get(fo.id);
@@ -102,6 +103,6 @@ export function presentFulfillmentOrderPage(state: StoreState, orders: readonly 
   });
   pieces.push(`],${JSON.stringify(info).slice(1)}`);
   const text = new JsonText(pieces);
-  keepPage(kept, key, { orders: [...orders], info: { ...info }, presented: presented.slice(), text });
+  keepPage(kept, key, { orders: [...orders], info: { ...info }, presented: Object.freeze(presented), text });
   return withJsonText({ fulfillment_orders: presented, ...info }, text);
 }

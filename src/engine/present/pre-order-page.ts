@@ -51,7 +51,8 @@ function presentPage<T extends object>(kind: PageKind<T>, state: StoreState, ord
   // Shared: the kept, frozen presentation of each unchanged order (see PreOrderTexts.presentedOf); for a page
   // served unchanged before, those it was answered with (the same orders at the same update_seq, so the same
   // content), without looking each order up again.
-  else if (kept?.presented) presented = kept.presented.slice() as T[];
+  // (The kept list itself, frozen: a shared answer is only ever written out, never changed.)
+  else if (kept?.presented) presented = kept.presented as T[];
   else presented = orders.map((order) => texts.presentedOf(order, kind.present));
   let text = kept?.text;
   if (text === undefined) {
@@ -63,9 +64,9 @@ function presentPage<T extends object>(kind: PageKind<T>, state: StoreState, ord
     pieces.push(`],${JSON.stringify(info).slice(1)}`);
     text = new JsonText(pieces);
     const made = pages.keep(orders, info, text);
-    if (shared && made) made.presented = presented.slice();
+    if (shared && made) made.presented = Object.freeze(presented);
   } else if (shared && kept!.presented === undefined) {
-    kept!.presented = presented.slice();
+    kept!.presented = Object.freeze(presented);
   }
   return withJsonText({ orders: presented, ...info }, text);
 }
