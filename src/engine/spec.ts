@@ -38,8 +38,14 @@ export interface OperationObject {
  * parsing the YAML; sources run under tsx or vitest read the YAML, so an edit to the spec counts at once.
  */
 function load(file: string): OpenApiDocument {
-  const compiled = new URL(`../../spec/${file.replace(/\.yaml$/, '.json')}`, import.meta.url);
-  if (import.meta.url.includes('/dist/') && existsSync(compiled)) return JSON.parse(readFileSync(compiled, 'utf8')) as OpenApiDocument;
+  if (import.meta.url.includes('/dist/')) {
+    // dist/src/engine/spec.js, or the CLI's bundle dist/bundle/cli.js: dist/spec/ is one or two folders up.
+    const json = file.replace(/\.yaml$/, '.json');
+    for (const up of ['../spec/', '../../spec/']) {
+      const compiled = new URL(`${up}${json}`, import.meta.url);
+      if (existsSync(compiled)) return JSON.parse(readFileSync(compiled, 'utf8')) as OpenApiDocument;
+    }
+  }
   // Loaded only here, so compiled code never pays for the YAML parser.
   const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   return parse(readFileSync(packageFileUrl(`spec/${file}`), 'utf8')) as OpenApiDocument;

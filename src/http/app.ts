@@ -19,7 +19,7 @@ import { httpTransport } from '../webhooks/transport.ts';
 import { guardServer, type CloseOptions } from './shutdown.ts';
 import { answerTransportErrors } from './transport-errors.ts';
 import { mountDashboard } from '../ui/routes.ts';
-import { createReplica, type Consistency, type Replica, type ReplicaOptions } from '../replica/replica.ts';
+import type { Consistency, Replica, ReplicaOptions } from '../replica/replica.ts';
 
 export interface SimulatorOptions extends Omit<EngineOptions, 'stateLog' | 'restore'>, ControlPlaneOptions {
   /** Serve an engine you already have (several apps may share one); by default the simulator makes its own. */
@@ -674,6 +674,8 @@ async function createSharedSimulator(options: SharedSimulatorOptions): Promise<S
   if (options.engine || options.stateFile) throw new Error('purple-dot-sim: state (a shared log) makes the engine; it cannot be given with engine or stateFile');
   if (typeof options.clock === 'object') throw new Error('purple-dot-sim: a shared simulator needs a manual or system clock, not an injected one');
   const { engine: _engine, stateFile: _stateFile, stateFileOptions: _options, controlToken: _token, allowedHosts: _hosts, replicaOptions, ...engineOptions } = options;
+  // Loaded only for a shared log: its Redis client is a tenth of a second of every other start.
+  const { createReplica } = await import('../replica/replica.ts');
   const replica = await createReplica({ ...engineOptions, ...replicaOptions, clock: options.clock, webhookTransport: options.webhookTransport ?? httpTransport });
   return serving(replica.engine, options, { replica });
 }
