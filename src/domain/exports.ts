@@ -1,9 +1,7 @@
 import { invalid } from './errors.ts';
-import { touchFulfillmentOrder, touchInventory, touchPreOrder } from './events.ts';
-import {
-  indexExport, indexFulfillmentOrder, nextId, recordUnits, type LineRef, type StoreState,
-} from './store.ts';
-import type { FulfillmentOrder, InventoryLevel, PreOrder } from './types.ts';
+import { touchCreatedFulfillmentOrder, touchExportedPreOrder, touchInventory } from './events.ts';
+import { appendExport, nextId, recordUnits, type LineRef, type StoreState } from './store.ts';
+import type { ExportedOrder, FulfillmentOrder, InventoryLevel, PreOrder } from './types.ts';
 
 export interface ExportRun {
   exported_orders: number;
@@ -41,11 +39,11 @@ export function setInventory(state: StoreState, now: Date, sku: string, availabl
 /** Exports every SKU that still has budget, e.g. after pre-orders were placed against posted stock. */
 export function runPendingExports(state: StoreState, now: Date): ExportRun {
   const taken = state.data.inventory.filter((level) => level.export_budget > 0).flatMap((level) => takeExportable(state, now, level.sku));
-  return exportTaken(state, now, taken);
+  return exportTaken(state, now, taken, false);
 }
 
 function exportSku(state: StoreState, now: Date, sku: string): ExportRun {
-  return exportTaken(state, now, takeExportable(state, now, sku));
+  return exportTaken(state, now, takeExportable(state, now, sku), true);
 }
 
 /**
@@ -74,25 +72,65 @@ function takeExportable(state: StoreState, now: Date, sku: string): LineRef[] {
   return taken;
 }
 
-/** The lines of one pre-order taken in one run, whatever their SKUs, form one export. */
-function exportTaken(state: StoreState, now: Date, taken: LineRef[]): ExportRun {
-  const byOrder = new Map<PreOrder, LineRef[]>();
-  for (const ref of taken) {
-    const group = byOrder.get(ref.order);
-    if (group) group.push(ref);
-    else byOrder.set(ref.order, [ref]);
-  }
+/**
+ * The lines of one pre-order taken in one run, whatever their SKUs, form one export. Lines of one SKU come
+ * in queue order, where a pre-order's lines lie next to each other (see `linesBySku`), so `oneSku` groups
+ * neighbours without a map.
+ */
+function exportTaken(state: StoreState, now: Date, taken: LineRef[], oneSku: boolean): ExportRun {
   // One time for the whole run: an export of 10,000 lines would otherwise format it 30,000 times.
   const at = now.toISOString();
-  for (const [order, refs] of byOrder) exportLines(state, now, at, order, refs);
-  return { exported_orders: byOrder.size, exported_units: taken.reduce((sum, ref) => sum + ref.line.quantity, 0) };
+  const atMs = now.getTime();
+  let units = 0;
+  for (const ref of taken) units += ref.line.quantity;
+  if (!oneSku) {
+    const byOrder = new Map<PreOrder, LineRef[]>();
+    for (const ref of taken) {
+      const group = byOrder.get(ref.order);
+      if (group) group.push(ref);
+      else byOrder.set(ref.order, [ref]);
+    }
+    for (const refs of byOrder.values()) exportLines(state, at, atMs, refs, 0, refs.length);
+    return { exported_orders: byOrder.size, exported_units: units };
+  }
+  let orders = 0;
+  for (let from = 0; from < taken.length;) {
+    const order = taken[from]!.order;
+    let to = from + 1;
+    while (to < taken.length && taken[to]!.order === order) to += 1;
+    exportLines(state, at, atMs, taken, from, to);
+    orders += 1;
+    from = to;
+  }
+  return { exported_orders: orders, exported_units: units };
 }
 
-/** One export of one pre-order: an exported order `PD…/n` on the platform and one fulfillment order. */
-function exportLines(state: StoreState, now: Date, at: string, order: PreOrder, refs: LineRef[]): void {
+/**
+ * One export of one pre-order (the lines `refs[from..to)`, all of it): an exported order `PD…/n` on the
+ * platform and one fulfillment order. Arrays are made at their length: they are kept for good.
+ */
+function exportLines(state: StoreState, at: string, atMs: number, refs: LineRef[], from: number, to: number): void {
+  const order = refs[from]!.order;
+  const counters = state.data.counters;
   const index = order.exported_orders.length + 1;
-  state.data.counters.external_orders += 1;
-  const externalOrderId = String(5_000_000_000 + state.data.counters.external_orders);
+  counters.external_orders += 1;
+  const externalOrderId = String(5_000_000_000 + counters.external_orders);
+  const count = to - from;
+  let foLines: FulfillmentOrder['lines'];
+  let lineItemIds: string[];
+  if (count === 1) {
+    const id = refs[from]!.line.id;
+    foLines = [{ line_item_id: id, fulfilled_quantity: 0 }];
+    lineItemIds = [id];
+  } else {
+    foLines = new Array<FulfillmentOrder['lines'][number]>(count);
+    lineItemIds = new Array<string>(count);
+    for (let i = 0; i < count; i += 1) {
+      const id = refs[from + i]!.line.id;
+      foLines[i] = { line_item_id: id, fulfilled_quantity: 0 };
+      lineItemIds[i] = id;
+    }
+  }
   const fulfillmentOrder: FulfillmentOrder = {
     id: nextId(state),
     pre_order_id: order.id,
@@ -100,31 +138,27 @@ function exportLines(state: StoreState, now: Date, at: string, order: PreOrder, 
     status: 'UNFULFILLED',
     created_at: at,
     updated_at: at,
-    lines: refs.map(({ line }) => ({ line_item_id: line.id, fulfilled_quantity: 0 })),
+    lines: foLines,
     fulfillments: [],
   };
-  for (const { line } of refs) {
-    state.data.counters.external_line_items += 1;
+  for (let i = from; i < to; i += 1) {
+    const line = refs[i]!.line;
+    counters.external_line_items += 1;
     line.status = 'exported';
     line.exported_at = at;
     line.external_order_id = externalOrderId;
-    line.external_line_item_id = String(7_000_000_000 + state.data.counters.external_line_items);
+    line.external_line_item_id = String(7_000_000_000 + counters.external_line_items);
   }
-  const exported = {
+  const exported: ExportedOrder = {
     id: externalOrderId,
     index,
     order_number: `${order.order_number}/${index}`,
     created_at: at,
-    line_item_ids: refs.map(({ line }) => line.id),
+    line_item_ids: lineItemIds,
     fulfillment_order_id: fulfillmentOrder.id,
     refunded_cents: 0,
   };
-  order.exported_orders.push(exported);
-  indexExport(state.index, order, exported);
-  state.data.fulfillment_orders.push(fulfillmentOrder);
-  indexFulfillmentOrder(state.index, fulfillmentOrder, state.data.fulfillment_orders.length - 1);
-  touchPreOrder(state, order, now, {
-    type: 'line_items.exported', line_item_ids: exported.line_item_ids, fulfillment_order_id: fulfillmentOrder.id, external_order_id: externalOrderId,
-  }, at);
-  touchFulfillmentOrder(state, fulfillmentOrder, now, { type: 'fulfillment_order.created' }, at);
+  appendExport(state, order, exported, fulfillmentOrder);
+  touchExportedPreOrder(state, order, at, atMs, lineItemIds, fulfillmentOrder.id, externalOrderId);
+  touchCreatedFulfillmentOrder(state, fulfillmentOrder, at);
 }

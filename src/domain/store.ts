@@ -29,16 +29,23 @@ export interface StoreIndex {
   preOrdersByEmail: Map<string, PreOrder[]>;
   preOrdersByReference: Map<string, PreOrder>;
   lineItems: Map<string, LineRef>;
-  externalOrders: Map<string, { order: PreOrder; exported: ExportedOrder }>;
+  readonly externalOrders: Map<string, { order: PreOrder; exported: ExportedOrder }>;
   /**
    * Lines of a SKU in placement order; entries before `head` are known not to be open any more. `orders`
    * counts the distinct pre-orders among them (a pre-order's lines are indexed together, so a repeat of
    * one is always next to it), which a count filtered by one SKU answers with.
    */
   linesBySku: Map<string, { queue: LineRef[]; head: number; orders: number }>;
-  fulfillmentOrdersById: Map<string, FulfillmentOrder>;
-  fulfillmentOrderPosition: Map<string, number>;
-  fulfillmentOrdersByReference: Map<string, FulfillmentOrder>;
+  /*
+   * The four lookups of exports (`externalOrders` above too) are brought up to date when one of them is read,
+   * not by each export: an export of 10,000 lines would otherwise set 40,000 map entries in the request that
+   * posts the inventory, whether or not anything looks one of them up soon.
+   */
+  readonly fulfillmentOrdersById: Map<string, FulfillmentOrder>;
+  readonly fulfillmentOrderPosition: Map<string, number>;
+  readonly fulfillmentOrdersByReference: Map<string, FulfillmentOrder>;
+  /** Orders of the exports appended since the lookups of exports were last read, one per new fulfillment order. */
+  readonly unindexedExports: PreOrder[];
   inventoryBySku: Map<string, InventoryLevel>;
   refundsByKey: Map<string, RefundRecord>;
   /**
@@ -93,7 +100,51 @@ export function* stateSteps(data: StoreData): Steps<StoreState> {
 
 /** Builds every index from the data, pausing every few hundred entities. */
 function* buildIndexSteps(data: StoreData): Steps<StoreIndex> {
+  const exports = {
+    externalOrders: new Map<string, { order: PreOrder; exported: ExportedOrder }>(),
+    byId: new Map<string, FulfillmentOrder>(),
+    position: new Map<string, number>(),
+    byReference: new Map<string, FulfillmentOrder>(),
+  };
+  const unindexed: PreOrder[] = [];
+  /** Indexes the exports appended since the last read, in the order they were made, as the export itself once did. */
+  const catchUp = (): void => {
+    if (unindexed.length === 0) return;
+    const list = data.fulfillment_orders;
+    let position = list.length - unindexed.length;
+    for (const order of unindexed) {
+      const fo = list[position]!;
+      const exported = order.exported_orders[fo.index - 1];
+      // Only appendExport adds to both lists, together; anything else is a simulator bug.
+      if (!exported || exported.fulfillment_order_id !== fo.id || fo.pre_order_id !== order.id) {
+        throw new Error(`fulfillment order ${fo.id} at ${position} is not the export of pre-order ${order.id} it was appended with`);
+      }
+      exports.externalOrders.set(exported.id, { order, exported });
+      exports.byId.set(fo.id, fo);
+      exports.position.set(fo.id, position);
+      exports.byReference.set(fulfillmentReference(order, fo.index), fo);
+      position += 1;
+    }
+    unindexed.length = 0;
+  };
   const index: StoreIndex = {
+    get externalOrders() {
+      catchUp();
+      return exports.externalOrders;
+    },
+    get fulfillmentOrdersById() {
+      catchUp();
+      return exports.byId;
+    },
+    get fulfillmentOrderPosition() {
+      catchUp();
+      return exports.position;
+    },
+    get fulfillmentOrdersByReference() {
+      catchUp();
+      return exports.byReference;
+    },
+    unindexedExports: unindexed,
     productsById: new Map(),
     productsByHandle: new Map(),
     variantsById: new Map(),
@@ -104,11 +155,7 @@ function* buildIndexSteps(data: StoreData): Steps<StoreIndex> {
     preOrdersByEmail: new Map(),
     preOrdersByReference: new Map(),
     lineItems: new Map(),
-    externalOrders: new Map(),
     linesBySku: new Map(),
-    fulfillmentOrdersById: new Map(),
-    fulfillmentOrderPosition: new Map(),
-    fulfillmentOrdersByReference: new Map(),
     inventoryBySku: new Map(),
     refundsByKey: new Map(),
     updateLog: [],
@@ -181,6 +228,16 @@ export function indexPreOrder(index: StoreIndex, order: PreOrder): void {
 
 export function indexExport(index: StoreIndex, order: PreOrder, exported: ExportedOrder): void {
   index.externalOrders.set(exported.id, { order, exported });
+}
+
+/**
+ * Adds a new export to the data: its exported order to the pre-order and its fulfillment order to the store's
+ * list. The lookups of exports take it in when one of them is next read (see StoreIndex).
+ */
+export function appendExport(state: StoreState, order: PreOrder, exported: ExportedOrder, fo: FulfillmentOrder): void {
+  order.exported_orders.push(exported);
+  state.data.fulfillment_orders.push(fo);
+  state.index.unindexedExports.push(order);
 }
 
 export function indexFulfillmentOrder(index: StoreIndex, fo: FulfillmentOrder, position: number): void {
