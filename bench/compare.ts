@@ -12,19 +12,21 @@
  * (loopback, 10 connections), in an order that rotates from round to round. Figures are medians of the runs;
  * every ratio compares medians measured in this run. Prism's non-2xx answers are recorded and noted, never a
  * failure; a non-2xx or a socket error from the simulator or a bare server fails the run (exit 1).
- * Then, unless --startup-runs 0: bench/startup.ts (start to first 200 and idle RSS, fresh processes).
+ * Then, unless --startup-runs 0: bench/startup.ts (start to first 200 and idle RSS, fresh processes); and unless
+ * --load-seconds 0: bench/load.ts (the mixed load at 100 connections, issue 15's last target).
  *
  * Options (or the environment variable in brackets):
  *   --runs N            rounds per route [BENCH_RUNS], default 3
  *   --duration S        seconds per autocannon run [BENCH_DURATION], default 2 (whole seconds: autocannon stops on its 1-s tick)
  *   --warmup S          seconds of warm-up per target and route [BENCH_WARMUP], default 1; 0 skips it
  *   --startup-runs N    fresh processes per target for bench/startup.ts [BENCH_STARTUP_RUNS], default 5; 0 skips it
+ *   --load-seconds S    seconds of bench/load.ts's mixed load at 100 connections [BENCH_LOAD_SECONDS], default 30; 0 skips it
  *   --scenario NAME     the simulator's scenario, default large-catalogue (the only one with a page of 200)
  *   --routes a,b        only these route keys (availability, variant-state, page-50, inventory, shopper, count, fulfillment, page-200)
  *   --targets a,b       only these targets besides the simulator (prism, prism-error, express, http)
  *   --sim-log-level L   the simulator's --log-level (default: its own default, info)
  *   --cpu-prof DIR      run the simulator under `node --cpu-prof`, profile written to DIR when it stops
- *   --quick             --runs 3 --duration 1 --warmup 1 --startup-runs 3 (about 3½ minutes instead of 6)
+ *   --quick             --runs 3 --duration 1 --warmup 1 --startup-runs 3 --load-seconds 15
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism, totalmem } from 'node:os';
@@ -36,7 +38,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, 'startup-runs': { type: 'string' },
+    runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, 'startup-runs': { type: 'string' }, 'load-seconds': { type: 'string' },
     scenario: { type: 'string' }, routes: { type: 'string' }, targets: { type: 'string' }, 'sim-log-level': { type: 'string' },
     'cpu-prof': { type: 'string' }, quick: { type: 'boolean' },
   },
@@ -51,6 +53,7 @@ const RUNS = Math.max(1, option('runs', 'BENCH_RUNS', 3, 3));
 const DURATION = option('duration', 'BENCH_DURATION', 2, 1);
 const WARMUP = option('warmup', 'BENCH_WARMUP', 1, 1);
 const STARTUP_RUNS = option('startup-runs', 'BENCH_STARTUP_RUNS', 5, 3);
+const LOAD_SECONDS = option('load-seconds', 'BENCH_LOAD_SECONDS', 30, 15);
 const SCENARIO = args.scenario ?? 'large-catalogue';
 const IDLE_MS = 2_000;
 const TARGET_KEYS = ['prism', 'prism-error', 'express', 'http'] as const;
@@ -159,6 +162,24 @@ if (STARTUP_RUNS > 0) {
   }
 }
 
+// The mixed load of the reliability issue: bench/load.ts, as it stands, in a process of its own.
+/** Issue 15's starting point for the mixed load: 352 req/s (100 connections, 60 s, before any of this work). */
+const MIXED_BEFORE_RPS = 352;
+let mixed: { rps: number; newConnectionMaxMs: number } | undefined;
+let loadText = '';
+if (LOAD_SECONDS > 0) {
+  console.log(`\nbench/load.ts ${LOAD_SECONDS} 100 (mixed load)`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', String(LOAD_SECONDS), '100'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout.on('data', (d: Buffer) => (loadText += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const rps = /requests \d+, (\d+) req\/s/.exec(loadText);
+  const newConnection = /a new connection's first answer: median [\d.]+ ms, max ([\d.]+) ms/.exec(loadText);
+  if (code !== 0 || !rps || !newConnection) {
+    failures += 1;
+    console.log(`  FAILED: bench/load.ts exited with ${code}\n${loadText}`);
+  } else mixed = { rps: Number(rps[1]), newConnectionMaxMs: Number(newConnection[1]) };
+}
+
 // The table, in Markdown, as BENCHMARKS.md carries it.
 const rpsOf = (r: RouteResult, key: TargetKey) => (r.samples[key] ? median(r.samples[key].map((s) => s.rps)) : undefined);
 const p99Of = (r: RouteResult, key: TargetKey) => (r.samples[key] ? median(r.samples[key].map((s) => s.p99)) : undefined);
@@ -191,6 +212,7 @@ for (const key of Object.keys(NAMES) as TargetKey[]) {
   console.log(`  ${NAMES[key].padEnd(16)} idle ${idleRss[key].toFixed(0).padStart(5)}   loaded ${loadedRss[key] === undefined ? '    – (one process per route)' : loadedRss[key].toFixed(0).padStart(5)}`);
 }
 if (startupText) console.log(`\n${startupText.trim()}`);
+if (loadText) console.log(`\n${loadText.trim()}`);
 
 // Issue 15, point 3: the targets this benchmark measures.
 const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'holds' : 'MISSED');
@@ -210,6 +232,7 @@ const sims = startup.find((s) => s.name.startsWith('node bin'));
 const prisms = startup.find((s) => s.name === 'prism mock');
 console.log(`  start to first 200 ≤ 0.2× Prism's   ${sims && prisms ? `${(sims.ms / prisms.ms).toFixed(2)}× (${sims.ms} ms vs ${prisms.ms} ms): ${verdict(sims.ms <= 0.2 * prisms.ms)}` : 'not measured'}`);
 console.log(`  idle RSS ≤ 0.5× Prism's             ${sims && prisms ? `${(sims.rss / prisms.rss).toFixed(2)}× (${sims.rss} MiB vs ${prisms.rss} MiB, default scenario): ${verdict(sims.rss <= 0.5 * prisms.rss)}` : 'not measured'}`);
+console.log(`  mixed load ≥ 5× ${MIXED_BEFORE_RPS} req/s, no new connection over 1 s   ${mixed ? `${(mixed.rps / MIXED_BEFORE_RPS).toFixed(1)}× (${mixed.rps} req/s), slowest new connection ${mixed.newConnectionMaxMs} ms: ${verdict(mixed.rps >= 5 * MIXED_BEFORE_RPS && mixed.newConnectionMaxMs <= 1000)}` : 'not measured'}`);
 console.log(`  pages within 0.8× bare Express      ${all((r) => (r.route.page ? ratio(rpsOf(r, 'sim'), rpsOf(r, 'express')) : undefined), (v) => v >= 0.8)}`);
 console.log(`\nload part ${loadSeconds.toFixed(0)} s, total ${((performance.now() - began) / 1000).toFixed(0)} s${failures ? `; ${failures} FAILURE(S)` : ''}`);
 killAll();
