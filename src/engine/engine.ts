@@ -299,7 +299,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
     eventSeq += 1;
     if (listeners.size === 0) return;
     // The same copy as a spread, made several times faster by V8 (an export of 10,000 lines emits 20,000 events).
-    queue.push(Object.assign({}, event, { store, seq: eventSeq }) as EngineEvent);
+    const copy = Object.assign({}, event) as EngineEvent;
+    copy.store = store;
+    copy.seq = eventSeq;
+    queue.push(copy);
     if (delivering) return;
     delivering = true;
     try {
