@@ -125,12 +125,12 @@ async function spawnServer(name: string, args: string[], probe: string, execArgv
 }
 
 /** `purple-dot-sim serve` from dist/, at its default log level unless `logLevel` says otherwise. */
-export function startSimulator(options: { scenario: string; logLevel?: string; cpuProfileDir?: string }): Promise<Server> {
+export function startSimulator(options: { scenario: string; logLevel?: string; cpuProfileDir?: string; nodeFlags?: string[] }): Promise<Server> {
   return spawnServer(
     'simulator',
     ['bin/purple-dot-sim.js', 'serve', '--scenario', options.scenario, '--port', '{port}', ...(options.logLevel ? ['--log-level', options.logLevel] : [])],
     '/__sim/status',
-    options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [],
+    [...(options.nodeFlags ?? []), ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [])],
   );
 }
 

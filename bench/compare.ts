@@ -25,6 +25,7 @@
  *   --routes a,b        only these route keys (availability, variant-state, page-50, inventory, shopper, count, fulfillment, page-200)
  *   --targets a,b       only these targets besides the simulator (prism, prism-error, express, http)
  *   --sim-log-level L   the simulator's --log-level (default: its own default, info)
+ *   --sim-node-flags F  node flags for the simulator's process only, e.g. '--max-semi-space-size=64' (garbage-collector settings)
  *   --cpu-prof DIR      run the simulator under `node --cpu-prof`, profile written to DIR when it stops
  *   --quick             --runs 3 --duration 1 --warmup 1 --startup-runs 3 --load-seconds 15
  */
@@ -39,7 +40,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, 'startup-runs': { type: 'string' }, 'load-seconds': { type: 'string' },
-    scenario: { type: 'string' }, routes: { type: 'string' }, targets: { type: 'string' }, 'sim-log-level': { type: 'string' },
+    scenario: { type: 'string' }, routes: { type: 'string' }, targets: { type: 'string' }, 'sim-log-level': { type: 'string' }, 'sim-node-flags': { type: 'string' },
     'cpu-prof': { type: 'string' }, quick: { type: 'boolean' },
   },
 });
@@ -73,7 +74,7 @@ console.log(`machine: ${availableParallelism()} cores, ${(totalmem() / 1024 ** 3
 // The long-lived targets start together; their idle RSS is read once all are up and have idled.
 const longLived: Partial<Record<TargetKey, Server>> = {};
 const [sim, prism, prismError] = await Promise.all([
-  startSimulator({ scenario: SCENARIO, logLevel: args['sim-log-level'], cpuProfileDir: args['cpu-prof'] }),
+  startSimulator({ scenario: SCENARIO, logLevel: args['sim-log-level'], cpuProfileDir: args['cpu-prof'], nodeFlags: args['sim-node-flags']?.split(' ').filter(Boolean) }),
   wanted.has('prism') ? startPrism() : undefined,
   wanted.has('prism-error') ? startPrism('error') : undefined,
 ]);
