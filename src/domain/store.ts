@@ -37,14 +37,14 @@ export interface StoreIndex {
    */
   linesBySku: Map<string, { queue: LineRef[]; head: number; orders: number }>;
   /*
-   * The four lookups of exports (`externalOrders` above too) are brought up to date when one of them is read,
-   * not by each export: an export of 10,000 lines would otherwise set 40,000 map entries in the request that
+   * The four lookups of exports (`externalOrders` above too) are each brought up to date when it is read, not
+   * by each export: an export of 10,000 lines would otherwise set 40,000 map entries in the request that
    * posts the inventory, whether or not anything looks one of them up soon.
    */
   readonly fulfillmentOrdersById: Map<string, FulfillmentOrder>;
   readonly fulfillmentOrderPosition: Map<string, number>;
   readonly fulfillmentOrdersByReference: Map<string, FulfillmentOrder>;
-  /** Orders of the exports appended since the lookups of exports were last read, one per new fulfillment order. */
+  /** Orders of the exports appended since the stalest lookup of exports was last read, one per new fulfillment order. */
   readonly unindexedExports: PreOrder[];
   inventoryBySku: Map<string, InventoryLevel>;
   refundsByKey: Map<string, RefundRecord>;
@@ -106,42 +106,67 @@ function* buildIndexSteps(data: StoreData): Steps<StoreIndex> {
     position: new Map<string, number>(),
     byReference: new Map<string, FulfillmentOrder>(),
   };
+  /** Orders of the exports some lookup has not taken in yet; `unindexed[i]` made the fulfillment order at `from + i`. */
   const unindexed: PreOrder[] = [];
-  /** Indexes the exports appended since the last read, in the order they were made, as the export itself once did. */
-  const catchUp = (): void => {
-    if (unindexed.length === 0) return;
-    const list = data.fulfillment_orders;
-    let position = list.length - unindexed.length;
-    for (const order of unindexed) {
-      const fo = list[position]!;
+  let from = 0;
+  /**
+   * Each lookup of exports catches up on its own, to the end of the list, when it is read: a GET of one
+   * fulfillment order after large exports fills the map by ID only. `upTo` is the list position it has reached.
+   */
+  interface Lookup {
+    upTo: number;
+    take(order: PreOrder, fo: FulfillmentOrder, position: number): void;
+  }
+  const lookupOf = (take: Lookup['take']): Lookup => ({ upTo: 0, take });
+  const lookups = {
+    externalOrders: lookupOf((order, fo) => {
       const exported = order.exported_orders[fo.index - 1];
-      // Only appendExport adds to both lists, together; anything else is a simulator bug.
-      if (!exported || exported.fulfillment_order_id !== fo.id || fo.pre_order_id !== order.id) {
-        throw new Error(`fulfillment order ${fo.id} at ${position} is not the export of pre-order ${order.id} it was appended with`);
-      }
+      if (!exported || exported.fulfillment_order_id !== fo.id) throw new Error(`fulfillment order ${fo.id} is not the export of pre-order ${order.id} it was appended with`);
       exports.externalOrders.set(exported.id, { order, exported });
-      exports.byId.set(fo.id, fo);
-      exports.position.set(fo.id, position);
-      exports.byReference.set(fulfillmentReference(order, fo.index), fo);
-      position += 1;
+    }),
+    byId: lookupOf((_order, fo) => void exports.byId.set(fo.id, fo)),
+    position: lookupOf((_order, fo, position) => void exports.position.set(fo.id, position)),
+    byReference: lookupOf((order, fo) => void exports.byReference.set(fulfillmentReference(order, fo.index), fo)),
+  };
+  const all = Object.values(lookups);
+  const catchUp = (lookup: Lookup): void => {
+    const end = from + unindexed.length;
+    if (lookup.upTo >= end) return;
+    const list = data.fulfillment_orders;
+    for (let position = lookup.upTo; position < end; position += 1) {
+      const fo = list[position];
+      const order = unindexed[position - from]!;
+      // Only appendExport adds to both lists, together; anything else is a simulator bug.
+      if (!fo || fo.pre_order_id !== order.id) throw new Error(`fulfillment order at ${position} is not the export of pre-order ${order.id} it was appended with`);
+      lookup.take(order, fo, position);
     }
-    unindexed.length = 0;
+    lookup.upTo = end;
+    // What every lookup has taken in is let go; a lookup never read keeps its orders (8 bytes per export).
+    let oldest = end;
+    for (const other of all) oldest = Math.min(oldest, other.upTo);
+    if (oldest === end) {
+      unindexed.length = 0;
+      from = end;
+    } else if (oldest - from > 4096 && oldest - from > unindexed.length / 2) {
+      unindexed.splice(0, oldest - from);
+      from = oldest;
+    }
   };
   const index: StoreIndex = {
     get externalOrders() {
-      catchUp();
+      catchUp(lookups.externalOrders);
       return exports.externalOrders;
     },
     get fulfillmentOrdersById() {
-      catchUp();
+      catchUp(lookups.byId);
       return exports.byId;
     },
     get fulfillmentOrderPosition() {
-      catchUp();
+      catchUp(lookups.position);
       return exports.position;
     },
     get fulfillmentOrdersByReference() {
-      catchUp();
+      catchUp(lookups.byReference);
       return exports.byReference;
     },
     unindexedExports: unindexed,
@@ -179,6 +204,9 @@ function* buildIndexSteps(data: StoreData): Steps<StoreIndex> {
     indexFulfillmentOrder(index, data.fulfillment_orders[position]!, position);
     if (position % ITEMS_PER_STEP === 0) yield;
   }
+  // Built from the data, the lookups of exports are up to date: appendExport adds after the list's end.
+  from = data.fulfillment_orders.length;
+  for (const lookup of all) lookup.upTo = from;
   for (const level of data.inventory) index.inventoryBySku.set(level.sku, level);
   for (const refund of data.refunds) index.refundsByKey.set(refundKey(refund.order, refund.id), refund);
   return index;
