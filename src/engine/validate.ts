@@ -2,7 +2,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { DomainError, type ErrorDetail } from '../domain/errors.ts';
 import { fieldName, problemOf, withoutNullableNoise } from './schema-errors.ts';
-import { SPEC_IDS, loadSpecs, type ParameterObject, type SpecOperation } from './spec.ts';
+import { SPEC_IDS, loadSpecs, type ParameterObject, type SpecName, type SpecOperation } from './spec.ts';
 
 // ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -39,18 +39,36 @@ function makeAjv(coerce: boolean): Ajv2020 {
   // RFC 3339 allows a leap second (`:60`) that JavaScript dates cannot hold; such a time is refused as input.
   const rfc3339 = ajv.formats['date-time'] as { validate: (s: string) => boolean } | undefined;
   ajv.addFormat('date-time', { type: 'string', validate: (s: string) => (rfc3339?.validate(s) ?? true) && Number.isFinite(Date.parse(s)) });
-  const specs = loadSpecs();
-  ajv.addSchema(specs.purpleDot, SPEC_IDS.purpleDot);
-  ajv.addSchema(specs.simulator, SPEC_IDS.simulator);
   return ajv;
 }
 
-// Each made on first use: a first request without a body (a simulator's first, often) then pays for one
-// instance, not two (each adds both specs: about 20 ms of a cold start).
-let paramsAjv: Ajv2020 | undefined;
-let bodyAjv: Ajv2020 | undefined;
-const ajvForParams = (): Ajv2020 => (paramsAjv ??= makeAjv(true));
-const ajvForBodies = (): Ajv2020 => (bodyAjv ??= makeAjv(false));
+/**
+ * An Ajv instance, made on first use, that takes in a spec only when a schema first refers into it: adding a spec
+ * walks the whole document (about 10–20 ms each on a cold start), and a first request with no parameters and no
+ * body (a readiness check on /__sim/status) then compiles without either. The simulator's spec refers into
+ * Purple Dot's (shared schemas such as SuccessMeta), never the other way round.
+ */
+function lazyAjv(coerce: boolean): (spec?: SpecName) => Ajv2020 {
+  let ajv: Ajv2020 | undefined;
+  const added = new Set<SpecName>();
+  const add = (instance: Ajv2020, spec: SpecName): void => {
+    if (added.has(spec)) return;
+    instance.addSchema(loadSpecs()[spec], SPEC_IDS[spec]);
+    added.add(spec);
+  };
+  return (spec) => {
+    ajv ??= makeAjv(coerce);
+    if (spec) {
+      add(ajv, 'purpleDot');
+      if (spec === 'simulator') add(ajv, 'simulator');
+    }
+    return ajv;
+  };
+}
+
+// One instance coerces parameters from strings and fills defaults; the other validates bodies as sent.
+const ajvForParams = lazyAjv(true);
+const ajvForBodies = lazyAjv(false);
 const compiled = new Map<string, OperationValidator>();
 
 function details(errors: ErrorObject[] | null | undefined, root?: string): ErrorDetail[] {
@@ -79,7 +97,13 @@ function resolveParameter(op: SpecOperation, param: ParameterObject, position: n
   return { param: resolved, pointer: param.$ref };
 }
 
-function objectSchema(op: SpecOperation, location: 'query' | 'path'): Record<string, unknown> {
+interface ParameterObjectSchema {
+  type: 'object';
+  properties: Record<string, unknown>;
+  required: string[];
+}
+
+function objectSchema(op: SpecOperation, location: 'query' | 'path'): ParameterObjectSchema {
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   (op.operation.parameters ?? []).forEach((raw, i) => {
@@ -98,10 +122,12 @@ function objectSchema(op: SpecOperation, location: 'query' | 'path'): Record<str
 export function validatorFor(op: SpecOperation): OperationValidator {
   const cached = compiled.get(op.operation.operationId);
   if (cached) return cached;
-  const query = ajvForParams().compile(objectSchema(op, 'query'));
-  const path = ajvForParams().compile(objectSchema(op, 'path'));
+  const compileParams = (schema: ParameterObjectSchema): ValidateFunction =>
+    ajvForParams(Object.keys(schema.properties).length > 0 ? op.spec : undefined).compile(schema);
+  const query = compileParams(objectSchema(op, 'query'));
+  const path = compileParams(objectSchema(op, 'path'));
   const bodyPointer = op.operation.requestBody ? `${op.pointer}/requestBody/content/application~1json/schema` : undefined;
-  const body: ValidateFunction | undefined = bodyPointer ? ajvForBodies().compile({ $ref: `${SPEC_IDS[op.spec]}${bodyPointer}` }) : undefined;
+  const body: ValidateFunction | undefined = bodyPointer ? ajvForBodies(op.spec).compile({ $ref: `${SPEC_IDS[op.spec]}${bodyPointer}` }) : undefined;
   const declares404 = '404' in (op.operation.responses ?? {});
   const validator: OperationValidator = {
     check(parts) {
@@ -131,7 +157,7 @@ const schemaChecks = new Map<string, ValidateFunction>();
  */
 export function arrayItemProblems(pointer: string, items: unknown[], arrayPath: readonly string[], start: number): ErrorDetail[] {
   let check = schemaChecks.get(pointer);
-  if (!check) schemaChecks.set(pointer, (check = ajvForBodies().compile({ $ref: `${SPEC_IDS.simulator}${pointer}` })));
+  if (!check) schemaChecks.set(pointer, (check = ajvForBodies('simulator').compile({ $ref: `${SPEC_IDS.simulator}${pointer}` })));
   if (check(items)) return [];
   const prefix = arrayPath.map((key) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
   const placed = (check.errors ?? []).map((error) => {
@@ -146,7 +172,7 @@ export function arrayItemProblems(pointer: string, items: unknown[], arrayPath: 
 export function bodyProblems(op: SpecOperation, body: unknown): ErrorDetail[] {
   const ref = `${SPEC_IDS[op.spec]}${op.pointer}/requestBody/content/application~1json/schema`;
   let check = schemaChecks.get(ref);
-  if (!check) schemaChecks.set(ref, (check = ajvForBodies().compile({ $ref: ref })));
+  if (!check) schemaChecks.set(ref, (check = ajvForBodies(op.spec).compile({ $ref: ref })));
   return check(body) ? [] : details(check.errors);
 }
 
