@@ -1,23 +1,14 @@
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/http/app.ts';
-import { privateHeaders, startHarness, type Harness } from '../support/simulator.ts';
+import { harnessPerTest, privateHeaders, type Harness } from '../support/simulator.ts';
 
 /**
  * The bytes of a page of pre-orders over HTTP, written from the store's kept JSON of each order (and of the
  * last pages), against `JSON.stringify` of the same page freshly presented in-process: after every kind of
  * change an order can go through, they must be the same bytes.
  */
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-
-async function harness(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  open.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 const QUERIES: Record<string, string>[] = [{ limit: '50' }, { limit: '200' }, { limit: '7' }, { updated_at_min: '2000-01-01T00:00:00Z', limit: '13' }];
 

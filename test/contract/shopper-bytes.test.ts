@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signShopperToken } from '../../src/client/shopper-token.ts';
-import { credentials, startHarness, type Harness } from '../support/simulator.ts';
+import { credentials, harnessPerTest, type Harness } from '../support/simulator.ts';
 
 /**
  * A shopper's pre-orders (P5) over HTTP, written from the kept JSON of each presented order (present/public.ts),
  * against `JSON.stringify` of the same answer freshly presented in-process: after every kind of change a
  * shopper's order can go through, the same bytes.
  */
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-
-async function harness(scenario: string): Promise<Harness> {
-  const h = await startHarness({ scenario });
-  open.push(h);
-  return h;
-}
+const harness = harnessPerTest();
 
 /** The shopper credential for `email` at the store's time (a manual clock). */
 function shopperQuery(h: Harness, email: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DEFAULT_CREDENTIALS } from '../../src/engine/defaults.ts';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/http/app.ts';
 import { contractOperations, contractProblems } from './contract.ts';
@@ -85,5 +85,18 @@ export function useHarness(options: SimulatorOptions = {}): () => Harness {
   return () => {
     if (!harness) throw new Error('harness not started');
     return harness;
+  };
+}
+
+/** A fresh simulator per call on the given scenario, each closed after the test that started it. */
+export function harnessPerTest(): (scenario: string) => Promise<Harness> {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+  });
+  return async (scenario) => {
+    const h = await startHarness({ scenario });
+    open.push(h);
+    return h;
   };
 }
