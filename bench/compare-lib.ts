@@ -110,11 +110,12 @@ async function ready(name: string, child: ChildProcess, url: string, probe: stri
   throw new Error(`${name} did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${output()}`);
 }
 
-async function spawnServer(name: string, args: string[], probe: string, execArgv: string[] = []): Promise<Server> {
+async function spawnServer(name: string, args: string[], probe: string, execArgv: string[] = [], stdout: 'ignore' | number = 'ignore'): Promise<Server> {
   const port = await freePort();
-  // stdout (the request logs of both at their default level) goes to /dev/null: formatted, never read.
+  // stdout (the request logs of both at their default level) goes to /dev/null unless a file is given (a
+  // garbage-collector trace): formatted, never read.
   const child = spawn(process.execPath, [...execArgv, ...args.map((a) => a.replace('{port}', String(port)))], {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: ROOT, detached: true, stdio: ['ignore', stdout, 'pipe'],
   });
   live.add(child);
   let output = '';
@@ -125,12 +126,13 @@ async function spawnServer(name: string, args: string[], probe: string, execArgv
 }
 
 /** `purple-dot-sim serve` from dist/, at its default log level unless `logLevel` says otherwise. */
-export function startSimulator(options: { scenario: string; logLevel?: string; cpuProfileDir?: string; nodeFlags?: string[] }): Promise<Server> {
+export function startSimulator(options: { scenario: string; logLevel?: string; cpuProfileDir?: string; nodeFlags?: string[]; stdout?: number }): Promise<Server> {
   return spawnServer(
     'simulator',
     ['bin/purple-dot-sim.js', 'serve', '--scenario', options.scenario, '--port', '{port}', ...(options.logLevel ? ['--log-level', options.logLevel] : [])],
     '/__sim/status',
     [...(options.nodeFlags ?? []), ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [])],
+    options.stdout,
   );
 }
 
@@ -144,9 +146,9 @@ export function startPrism(verbose?: string): Promise<Server> {
 }
 
 /** A bare Express route or node:http server answering `canned` (bench/bare-server.mjs, plain node). */
-export async function startBare(kind: 'express' | 'http', canned: Omit<CannedResponse, 'kind'>): Promise<Server> {
+export async function startBare(kind: 'express' | 'http', canned: Omit<CannedResponse, 'kind'>, options: { nodeFlags?: string[]; stdout?: number } = {}): Promise<Server> {
   const child = fork(new URL('./bare-server.mjs', import.meta.url).pathname, [], {
-    cwd: ROOT, detached: true, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    cwd: ROOT, detached: true, execArgv: options.nodeFlags ?? [], stdio: ['ignore', options.stdout ?? 'ignore', 'pipe', 'ipc'],
   });
   live.add(child);
   let output = '';
@@ -267,6 +269,8 @@ export async function warm(url: string, route: Route, count = 300): Promise<void
 
 export interface Sample {
   rps: number;
+  /** Requests answered in the run. */
+  requests: number;
   p50: number;
   p99: number;
   statuses: Record<string, number>;
@@ -285,7 +289,7 @@ export async function load(url: string, route: Route, seconds: number, connectio
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
   return {
-    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
+    rps: result.requests.average, requests: result.requests.total, p50: result.latency.p50, p99: result.latency.p99,
     statuses, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx,
   };
 }

@@ -11,6 +11,7 @@ import { bodyRefusal } from './body-errors.ts';
 import { allowedHostNames, controlPlaneRefusal, hostRefusal, isLoopback, type ControlPlaneOptions } from './control-plane.ts';
 import { BodyChunks, readBodyChunks } from './body-chunks.ts';
 import { runInSlices } from './sliced-work.ts';
+import { HttpEngineRequest } from './engine-request.ts';
 import { requestContext } from './request-context.ts';
 import { createWorkQueue } from './work-queue.ts';
 import { jsonBytes, sendJson } from './json-bytes.ts';
@@ -218,31 +219,6 @@ const decodable = (path: string): boolean => {
     return false;
   }
 };
-
-/** The absolute URL of the request, for the next-page link; a Host header that makes no URL falls back to localhost. */
-function absoluteUrl(req: Request): string | undefined {
-  // A poller or a storefront asks the same URL again and again: parsing and writing out a URL is kept per text.
-  const key = `${req.protocol}\n${req.get('host') ?? ''}\n${req.originalUrl}`;
-  if (absoluteUrls.has(key)) return absoluteUrls.get(key);
-  const url = makeAbsoluteUrl(req);
-  if (absoluteUrls.size >= KEPT_URLS) absoluteUrls.clear();
-  absoluteUrls.set(key, url);
-  return url;
-}
-
-const absoluteUrls = new Map<string, string | undefined>();
-const KEPT_URLS = 256;
-
-function makeAbsoluteUrl(req: Request): string | undefined {
-  for (const host of [req.get('host'), 'localhost']) {
-    try {
-      return new URL(req.originalUrl, `${req.protocol}://${host || 'localhost'}`).toString();
-    } catch {
-      // try the next
-    }
-  }
-  return undefined;
-}
 
 /** Reads the JSON body the operation takes; a refusal is handed to the engine, which answers it after the credentials. */
 function readBody(route: Route, req: Request, res: Response): Promise<DomainError | undefined> {
@@ -482,23 +458,7 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
   /** The request handed to the engine, queued for its store (see work-queue.ts). */
   const admit = (route: MatchedRoute, req: Request, res: Response, next: NextFunction, bodyError: DomainError | undefined): void => {
     const operationId = route.operation.operation.operationId as OperationId;
-    let url: string | undefined | null = null;
-    const request: EngineRequest = {
-      method: req.method,
-      target: req.path,
-      query: req.query as Record<string, unknown>,
-      path: req.params as Record<string, string>,
-      headers: req.headers,
-      body: req.body,
-      bodyError,
-      // Only a page's next link reads it, and a URL parsed and written out for every request was among the
-      // costliest things the adapter did for a small answer: worked out when first read, then kept.
-      get url() {
-        if (url === null) url = absoluteUrl(req);
-        return url;
-      },
-      streamable: true,
-    };
+    const request = new HttpEngineRequest(req, req.body, bodyError);
     const write = (answer: Answer): void => {
       // A change is acknowledged only once the state log has it.
       if (answer.durable) answer.durable.then(() => writeLater(res, answer), (error: unknown) => writeLater(res, notSaved(error, report)));
@@ -532,14 +492,14 @@ export function createApp(engine: Engine, options: AppOptions = {}): Express {
       const bytes = req.body instanceof BodyChunks ? req.body.chunks : undefined;
       const steps = bytes && !bodyError ? engine.importSteps(operationId, request, bytes) : undefined;
       // A body read as bytes is never handed on as such; any other request goes as it is.
-      if (!steps || store === undefined) return respond(bytes ? { ...request, body: undefined } : request);
+      if (!steps || store === undefined) return respond(bytes ? request.withBody(undefined) : request);
       // The store's other requests wait until the import is in (or refused): they must see one state or the other.
       const release = work.hold(store);
       res.once('close', release);
       runInSlices(steps, () => res.destroyed, (outcome) => {
-        if ('value' in outcome) return respond({ ...request, body: outcome.value }, release);
+        if ('value' in outcome) return respond(request.withBody(outcome.value), release);
         const refused = outcome.error instanceof DomainError ? outcome.error : undefined;
-        if (refused) return respond({ ...request, body: undefined, bodyError: refused }, release);
+        if (refused) return respond(request.withBody(undefined, refused), release);
         release();
         return next(outcome.error);
       });
