@@ -32,6 +32,11 @@ export interface StateFileOptions {
   compactBytes?: number;
   /** ... or number this many (default 100,000). */
   compactOperations?: number;
+  /**
+   * How long after a compaction in steps gave up the next may start (default 1 s), doubling with each one that
+   * gives up in a row, up to a minute.
+   */
+  retryMs?: number;
 }
 
 export interface StateFile extends StateLog {
@@ -167,7 +172,7 @@ interface Running {
   ready?: CompactedFile;
 }
 
-/** A compaction that gave up is tried again after this long (doubling with each try, up to a minute). */
+/** A compaction that gave up is tried again after `retryMs` (this by default), doubling with each try, up to a minute. */
 const RETRY_MS = 1_000;
 const MAX_RETRY_MS = 60_000;
 /**
@@ -206,6 +211,7 @@ const LARGE_RECORD_NODES = 4096;
 export function openStateFile(path: string, options: StateFileOptions = {}): StateFile {
   const compactBytes = options.compactBytes ?? 64 * 1024 * 1024;
   const compactOperations = options.compactOperations ?? 100_000;
+  const retryMs = options.retryMs ?? RETRY_MS;
   const read = existsSync(path) ? readStateFile(path) : { restore: undefined, validBytes: 0, baseEnd: 0, notes: [] };
   const header = encodeLine(HEADER);
   let handle: FileHandle | undefined;
@@ -227,7 +233,7 @@ export function openStateFile(path: string, options: StateFileOptions = {}): Sta
   /** After a compaction gave up: the next waits a while (a store written to all the time would spoil it again). */
   const backOff = (): void => {
     gaveUp += 1;
-    retryAt = Date.now() + Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (gaveUp - 1));
+    retryAt = Date.now() + Math.min(MAX_RETRY_MS, retryMs * 2 ** (gaveUp - 1));
   };
 
   /**

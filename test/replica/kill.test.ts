@@ -9,7 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { DEFAULT_CREDENTIALS } from '../../src/engine/defaults.ts';
 import { stopChild } from '../support/processes.ts';
 import { redisInstalled, startRedis, type TestRedis } from '../support/redis.ts';
@@ -37,6 +37,26 @@ const serveArgs = (redis: TestRedis): string[] => ['--state', redis.url(), '--sc
 const PATIENCE_MS = 15_000;
 const admin = { 'X-Purple-Dot-Access-Token': DEFAULT_CREDENTIALS.private_access_token };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until `reached()` however long that takes, so a busy machine, answering fewer requests a second, is
+ * slower but not failed: the test's timeout bounds the wait, and `progress()` is printed should it run out. It
+ * ends early once a problem was seen or a client ended (clients end only on a problem, or by throwing), for the
+ * assertions after it to say what went wrong.
+ */
+async function waitUntil(reached: () => boolean, problems: readonly string[], clients: readonly Promise<void>[], progress: () => string): Promise<void> {
+  let ended = false;
+  const end = (): void => {
+    ended = true;
+  };
+  for (const client of clients) void client.then(end, end);
+  let waiting = true;
+  onTestFailed(() => {
+    if (waiting) console.log(`still waiting when the test failed: ${progress()}`);
+  });
+  while (!reached() && problems.length === 0 && !ended) await sleep(25);
+  waiting = false;
+}
 
 interface Reply {
   status: number;
@@ -209,15 +229,16 @@ describe.skipIf(!installed)(installed ? NAME : `${NAME}: skipped, redis-server i
     // machine answers fewer), and at least a second in, so the kill lands among writes under way.
     const began = Date.now();
     const enough = (): boolean => placed.length >= 40 && placed.filter((p) => p.via === victim).length >= 5 && advanced >= 8 && stores.length >= 1;
-    while ((!enough() || Date.now() - began < 1_000) && Date.now() - began < 20_000 && problems.length === 0) await sleep(25);
+    await waitUntil(() => enough() && Date.now() - began >= 1_000, problems, clients,
+      () => `${placed.length} placements (${placed.filter((p) => p.via === victim).length} by the instance to kill), ${advanced} clock moves, ${stores.length} stores`);
     killing = true;
     const killed = once(served[victim]!.child, 'exit');
     served[victim]!.child.kill('SIGKILL');
     await killed;
     const placedBeforeKill = placed.length;
     // The others go on under the same load until they have acknowledged more writes and answered more reads.
-    const killedAt = Date.now();
-    while ((afterKill.writes < 40 || afterKill.reads < 10) && Date.now() - killedAt < 15_000 && problems.length === 0) await sleep(25);
+    await waitUntil(() => afterKill.writes >= 40 && afterKill.reads >= 10, problems, clients,
+      () => `after the kill, ${afterKill.writes} writes and ${afterKill.reads} reads answered`);
     stop = true;
     await Promise.all(clients);
 
@@ -329,15 +350,13 @@ describe.skipIf(!installed)(installed ? NAME : `${NAME}: skipped, redis-server i
       }
     };
     const clients = [0, 1, 2].map(client);
-    const began = Date.now();
-    while ((acked.length < 30 || advanced < 5) && Date.now() - began < 20_000 && problems.length === 0) await sleep(25);
+    await waitUntil(() => acked.length >= 30 && advanced >= 5, problems, clients, () => `${acked.length} placements and ${advanced} clock moves acknowledged`);
     const ackedBeforeStop = acked.length;
     phase = 'stopping';
     await redis.stop({ keep: true });
     phase = 'down';
     // Each client has had writes refused while Redis was down (they go on meanwhile).
-    const downAt = Date.now();
-    while (answeredWhileDown.some((n) => n < 3) && Date.now() - downAt < 20_000 && problems.length === 0) await sleep(25);
+    await waitUntil(() => answeredWhileDown.every((n) => n >= 3), problems, clients, () => `refused while Redis was down, per client: ${answeredWhileDown.join(', ')}`);
 
     // Reads that catch up with the log first are refused too, as is every kind of write, each in the envelope.
     const probes: [string, string, unknown?, Record<string, string>?][] = [

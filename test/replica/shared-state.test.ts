@@ -6,6 +6,8 @@
  * instance refuses what it cannot vouch for, then recovers. (Killing instances under load: kill.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSimulator, type RunningSimulator, type SharedSimulatorOptions, type Simulator } from '../../src/http/app.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
@@ -102,6 +104,49 @@ const twoThousand = defineScenario({
   },
 });
 
+/**
+ * A receiver that is down until `up()`: each connection is cut as it comes (an attempt gets no status), then
+ * passed to a receiver behind it. Its port stays bound throughout: a port given back could be taken meanwhile by
+ * another process's listen(0), and the receiver would not come back where the webhook is sent.
+ */
+async function receiverDownAtFirst(): Promise<{ url: string; receiver: Receiver; up(): void }> {
+  const receiver = await startReceiver();
+  cleanup.push(() => receiver.close());
+  const behind = Number(new URL(receiver.url).port);
+  let isUp = false;
+  const sockets = new Set<Socket>();
+  const front = createServer((socket) => {
+    if (!isUp) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    const back = connect(behind, '127.0.0.1');
+    socket.on('close', () => {
+      sockets.delete(socket);
+      back.destroy();
+    });
+    back.on('close', () => socket.destroy());
+    socket.on('error', () => undefined);
+    back.on('error', () => undefined);
+    socket.pipe(back).pipe(socket);
+  });
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  cleanup.push(() => new Promise<void>((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    front.close(() => resolve());
+  }));
+  const { port } = front.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    receiver,
+    up: () => {
+      isUp = true;
+    },
+  };
+}
+
 const count = async (through: Instance): Promise<number> => (await ok(through.call('GET', '/admin/api/v1/pre-orders/count', undefined, privateHeaders))).count;
 
 describe.skipIf(!installed)('instances sharing one log on Redis', () => {
@@ -165,19 +210,33 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     });
     const { waitlists } = await ok(a.call('GET', '/admin/api/v1/waitlists?limit=100', undefined, privateHeaders));
     const live = waitlists.find((w: any) => w.state === 'LIVE');
-    const now = Date.parse((await ok(a.call('GET', '/__sim/clock'))).now);
-    await ok(b.call('PATCH', `/__sim/waitlists/${live.id}`, { scheduled_pause_date: new Date(now + 400).toISOString() }));
     // Spread over the waitlist's variants, so their units last past the pause.
     const variants: string[] = live.availability.variants.map((v: any) => v.variant_id);
     const statuses: string[] = [];
-    const until = machine() + 900;
-    await Promise.all([a, b].map(async (through, i) => {
-      for (let n = 0; machine() < until; n += 1) {
+    // Each instance places until it meets the pause, which is set only once both have placed: on a machine of
+    // any speed, each has placements before the pause and goes on placing until the pause refuses one.
+    const placedThrough = [false, false];
+    let bothPlaced!: () => void;
+    const placing = new Promise<void>((resolve) => {
+      bothPlaced = resolve;
+    });
+    const loops = Promise.all([a, b].map(async (through, i) => {
+      for (let n = 0; ; n += 1) {
         const lines = [{ variant_id: variants[(n * 2 + i) % variants.length], quantity: 1 }];
         const reply = await through.call('POST', '/__sim/pre-orders', { email: `pause-${i}-${n}@example.com`, lines });
-        statuses.push(reply.status === 201 ? 'placed' : reply.body.error.code);
+        const status = reply.status === 201 ? 'placed' : reply.body.error.code;
+        statuses.push(status);
+        // The pause met, or a refusal of another kind, which the assertions below show.
+        if (status !== 'placed') return;
+        placedThrough[i] = true;
+        if (placedThrough.every(Boolean)) bothPlaced();
       }
     }));
+    // (A loop that ends before both have placed ends the wait too, and the assertions below say why.)
+    await Promise.race([placing, loops]);
+    const now = Date.parse((await ok(a.call('GET', '/__sim/clock'))).now);
+    await ok(b.call('PATCH', `/__sim/waitlists/${live.id}`, { scheduled_pause_date: new Date(now + 300).toISOString() }));
+    await loops;
     // Some placements came before the pause and some after it: the race this is about happened.
     expect(statuses).toContain('placed');
     expect(statuses).toContain('WAITLIST_NOT_LIVE');
@@ -284,26 +343,26 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
   });
 
   it('sends a webhook its holder left undelivered from the instance that takes the store\'s lease over, as the attempt after those made', async () => {
-    // A receiver that is down at first: its port, free.
-    const down = await startReceiver();
-    await down.close();
-    const port = Number(new URL(down.url).port);
+    const { url, receiver, up } = await receiverDownAtFirst();
     const [a, b] = await instances(2, { replicaOptions: { leaseMs: 600 } });
     await ok(a.call('PUT', '/__sim/webhooks/settings', { backoff_ms: [60_000, 60_000], timeout_ms: 1000 }));
-    await ok(a.call('POST', '/__sim/webhooks', { url: down.url, events: ['pre_order.created'] }));
-    const holder = a.sim.replica!.status().leases.includes('store:default') ? a : b;
+    await ok(a.call('POST', '/__sim/webhooks', { url, events: ['pre_order.created'] }));
+    // Placed through the instance that does not hold the lease as far as can be seen now. The holder is the one
+    // that then makes the first attempt: a stall past the lease (600 ms) may move the lease before that.
+    const placed = await place(a.sim.replica!.status().leases.includes('store:default') ? b : a, 'handed-over@example.com');
+    const attempts = (i: Instance): unknown[] => i.sim.webhooks.deliveries().map((d) => [d.attempt, d.status]);
+    let holder: Instance | undefined;
+    while (!(holder = [a, b].find((i) => attempts(i).length > 0))) await new Promise((resolve) => setTimeout(resolve, 5));
     const other = holder === a ? b : a;
-    const placed = await place(other, 'handed-over@example.com');
-    for (let tries = 0; tries < 100 && holder.sim.webhooks.deliveries().length === 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(holder.sim.webhooks.deliveries().map((d) => [d.attempt, d.status])).toEqual([[1, null]]);
-    // The holder stops before its next attempt (a minute away); the receiver comes up.
+    expect(attempts(holder)).toEqual([[1, null]]);
+    // The receiver comes up, and the holder stops before its next attempt (a minute away). Up first: should the
+    // lease move meanwhile, the attempt the other instance then makes is answered as well.
+    up();
     await holder.stop();
-    const receiver = await startReceiver(undefined, port);
-    cleanup.push(() => receiver.close());
     const [got] = await receiver.waitFor(1);
     expect(got!.body).toMatchObject({ event: 'pre_order.created', data: { id: placed.id } });
     await other.sim.webhooks.idle();
-    expect(other.sim.webhooks.deliveries().map((d) => [d.attempt, d.status])).toEqual([[2, 200]]);
+    expect(attempts(other)).toEqual([[2, 200]]);
     expect(receiver.received).toHaveLength(1);
   });
 

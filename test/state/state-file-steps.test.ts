@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { StateBase, StateEntry, StateOperation } from '../../src/engine/state-log.ts';
 import { withSourceJson } from '../../src/engine/source-json.ts';
 import { openStateFile, type StateFile } from '../../src/state/state-file.ts';
@@ -199,7 +199,13 @@ describe('the state file, writing large lines and compactions in steps', () => {
   it('gives up a compaction when the large store it reads is changed, keeps every change, and compacts later', async () => {
     const dir = folder();
     const path = join(dir, 'state.jsonl');
-    const file = openStateFile(path, { compactOperations: 3 });
+    // Date stands still unless moved here, so the retry waits for the backoff alone: on the wall clock, b1's write
+    // taking longer than retryMs to reach the disk would start it early, before the file below is looked at.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const file = openStateFile(path, { compactOperations: 3, retryMs: 50 });
     closeAfter(file);
     const { apply } = model(file);
     // The third change calls for a compaction; the large store then changes at once, before it can be read.
@@ -211,8 +217,8 @@ describe('the state file, writing large lines and compactions in steps', () => {
     let content = contentOf(path);
     expect(content.inBase.get('store-1')).toEqual([]);
     expect(content.inLog).toEqual(['a1', 'a2', 'a3', 'b1']);
-    // Tried again a second later, at the next change, and nothing stops it then.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Tried again once retryMs have gone by, at the next change, and nothing stops it then.
+    vi.setSystemTime(Date.now() + 50);
     await apply('default', 'a4');
     await file.idle();
     content = contentOf(path);
@@ -224,11 +230,13 @@ describe('the state file, writing large lines and compactions in steps', () => {
   it('compacts in one go once the file has grown to four times the thresholds after a compaction gave up', async () => {
     const dir = folder();
     const path = join(dir, 'state.jsonl');
-    const file = openStateFile(path, { compactOperations: 3 });
+    // A minute before a compaction in steps is tried again: however long the writes below wait for the disk,
+    // none of them starts one, and the file grows to four times the thresholds.
+    const file = openStateFile(path, { compactOperations: 3, retryMs: 60_000 });
     closeAfter(file);
     const { apply } = model(file);
     for (const id of ['a1', 'a2', 'a3']) await apply('default', id);
-    // The large store changes before the compaction can read it: it gives up, and waits a second to try again.
+    // The large store changes before the compaction can read it: it gives up, and waits a minute to try again.
     await apply('store-1', 'b1');
     await file.idle();
     for (let i = 4; i <= 12; i += 1) await apply('default', `a${i}`);
