@@ -55,11 +55,16 @@ const testcases = (xml: string): { name: string; failure?: unknown; skipped?: un
 describe('verify against the simulator (mixed-catalogue: every operation has data)', () => {
   let running: RunningSimulator;
   let result: Awaited<ReturnType<typeof verifyAgainst>>;
+  /** CPU time (user and system, ms) of the run: verify and the simulator answering it, both in this process. */
+  let cpuMs: number;
   const junit = join(folder, 'simulator', 'junit.xml');
 
   beforeAll(async () => {
     running = await createSimulator({ scenario: 'mixed-catalogue' }).listen(0);
+    const before = process.cpuUsage();
     result = await verifyAgainst({ baseUrl: running.url, ...allCredentials, allowWrites: true, junit });
+    const { user, system } = process.cpuUsage(before);
+    cpuMs = (user + system) / 1000;
   });
   afterAll(() => running?.close());
 
@@ -136,8 +141,10 @@ describe('verify against the simulator (mixed-catalogue: every operation has dat
     expect(xml).toMatch(new RegExp(`<testsuite [^>]*tests="${result.report.checks.length}" failures="0" errors="0" skipped="0"`));
   });
 
-  it('finishes within three seconds (about 0.4 s on an idle machine)', () => {
-    expect(result.report.durationMs).toBeLessThan(3_000);
+  // CPU time, not the report's wall time: another worker on a loaded machine stretches the wall time (3.2 s
+  // seen for a run of 0.9 s of CPU) but not the work this process does.
+  it('takes under three seconds of CPU time, verify and the simulator answering it together (about 0.9 s on a fresh worker)', () => {
+    expect(cpuMs).toBeLessThan(3_000);
   });
 
   it('skips the private operations without an access token and the shopper check without a shared secret, says why, and still exits 0', async () => {

@@ -131,8 +131,9 @@ describe('the journal stream with a control token', () => {
     const res = await fetch(`${running.url}/__sim/journal/stream`, { headers: { Accept: 'text/event-stream', Authorization: 'Bearer stream-token-1234' } });
     const started = performance.now();
     const ended = readEvents(res, () => false);
-    await running.close({ graceMs: 10_000 });
+    await running.close({ graceMs: 20_000 });
     await ended;
-    expect(performance.now() - started).toBeLessThan(3_000);
+    // Half the grace: under it, closing did not wait the grace out on the stream, however loaded the machine.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

@@ -174,12 +174,14 @@ describe('scheduled launches and pauses', () => {
   it('launch and then pause on a timer under the system clock, with no request arriving', async () => {
     const engine = createEngine({ scenario: 'sold-out', clock: 'system' });
     try {
-      const now = engine.defaultStore().clock.nowMs();
-      expect(scheduleBareProduct(engine, new Date(now + 300).toISOString(), new Date(now + 600).toISOString())).toBe(201);
+      // Listening before the waitlist is made: a stall past both times would have the engine catch up during
+      // the creation itself, and a listener added after it would hear nothing.
       const heard = listen(engine);
       const paused = new Promise<void>((resolve) => engine.subscribe((e) => e.type === 'waitlist.state_changed' && e.to === 'PAUSED' && resolve()));
+      const now = engine.defaultStore().clock.nowMs();
+      expect(scheduleBareProduct(engine, new Date(now + 300).toISOString(), new Date(now + 600).toISOString())).toBe(201);
       await paused;
-      expect(heard.map((e) => e.type === 'waitlist.state_changed' && [e.from, e.to])).toEqual([['SCHEDULED', 'LIVE'], ['LIVE', 'PAUSED']]);
+      expect(heard.map((e) => e.type === 'waitlist.state_changed' ? [e.from, e.to] : e.type)).toEqual(['waitlist.created', ['SCHEDULED', 'LIVE'], ['LIVE', 'PAUSED']]);
     } finally {
       engine.close();
     }
