@@ -6,8 +6,6 @@
  * instance refuses what it cannot vouch for, then recovers. (Killing instances under load: kill.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSimulator, type RunningSimulator, type SharedSimulatorOptions, type Simulator } from '../../src/http/app.ts';
 import { credentials, privateHeaders } from '../support/simulator.ts';
@@ -15,6 +13,7 @@ import { defineScenario } from '../../src/engine/scenario.ts';
 import { connectRedisLog, parseRedisUrl } from '../../src/replica/redis-log.ts';
 import { redisInstalled, startRedis, type TestRedis } from '../support/redis.ts';
 import { startReceiver, type Receiver } from '../webhooks/receiver.ts';
+import { startDownReceiver } from '../support/receiver.ts';
 
 interface Instance {
   sim: Simulator;
@@ -103,49 +102,6 @@ const twoThousand = defineScenario({
     for (let i = 0; i < 2_000; i += 1) b.placeFor(shopper, [{ variant_id: item.variants[i % 2]!.id, quantity: 1 }]);
   },
 });
-
-/**
- * A receiver that is down until `up()`: each connection is cut as it comes (an attempt gets no status), then
- * passed to a receiver behind it. Its port stays bound throughout: a port given back could be taken meanwhile by
- * another process's listen(0), and the receiver would not come back where the webhook is sent.
- */
-async function receiverDownAtFirst(): Promise<{ url: string; receiver: Receiver; up(): void }> {
-  const receiver = await startReceiver();
-  cleanup.push(() => receiver.close());
-  const behind = Number(new URL(receiver.url).port);
-  let isUp = false;
-  const sockets = new Set<Socket>();
-  const front = createServer((socket) => {
-    if (!isUp) {
-      socket.destroy();
-      return;
-    }
-    sockets.add(socket);
-    const back = connect(behind, '127.0.0.1');
-    socket.on('close', () => {
-      sockets.delete(socket);
-      back.destroy();
-    });
-    back.on('close', () => socket.destroy());
-    socket.on('error', () => undefined);
-    back.on('error', () => undefined);
-    socket.pipe(back).pipe(socket);
-  });
-  front.listen(0, '127.0.0.1');
-  await once(front, 'listening');
-  cleanup.push(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    front.close(() => resolve());
-  }));
-  const { port } = front.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    receiver,
-    up: () => {
-      isUp = true;
-    },
-  };
-}
 
 const count = async (through: Instance): Promise<number> => (await ok(through.call('GET', '/admin/api/v1/pre-orders/count', undefined, privateHeaders))).count;
 
@@ -343,7 +299,9 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
   });
 
   it('sends a webhook its holder left undelivered from the instance that takes the store\'s lease over, as the attempt after those made', async () => {
-    const { url, receiver, up } = await receiverDownAtFirst();
+    const down = await startDownReceiver();
+    cleanup.push(() => down.close());
+    const { url } = down;
     const [a, b] = await instances(2, { replicaOptions: { leaseMs: 600 } });
     await ok(a.call('PUT', '/__sim/webhooks/settings', { backoff_ms: [60_000, 60_000], timeout_ms: 1000 }));
     await ok(a.call('POST', '/__sim/webhooks', { url, events: ['pre_order.created'] }));
@@ -357,7 +315,7 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     expect(attempts(holder)).toEqual([[1, null]]);
     // The receiver comes up, and the holder stops before its next attempt (a minute away). Up first: should the
     // lease move meanwhile, the attempt the other instance then makes is answered as well.
-    up();
+    const receiver = down.up();
     await holder.stop();
     const [got] = await receiver.waitFor(1);
     expect(got!.body).toMatchObject({ event: 'pre_order.created', data: { id: placed.id } });
