@@ -307,13 +307,9 @@ describe('verify against a server that breaks the spec', () => {
 });
 
 describe('verify refuses bad input with one line and exit code 2', () => {
-  const closedPort = async (): Promise<string> => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return `http://127.0.0.1:${port}`;
-  };
+  // Port 1 (tcpmux) on loopback: nothing listens there, and no listen(0) is ever given it. A port freed by
+  // closing a server could be taken by another process before verify connects.
+  const closedPort = async (): Promise<string> => 'http://127.0.0.1:1';
 
   it.each([
     ['no --base-url', async () => [] as string[], /^purple-dot-sim verify: --base-url is required/],
