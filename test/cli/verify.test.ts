@@ -307,9 +307,10 @@ describe('verify against a server that breaks the spec', () => {
 });
 
 describe('verify refuses bad input with one line and exit code 2', () => {
-  // Port 1 (tcpmux) on loopback: nothing listens there, and no listen(0) is ever given it. A port freed by
-  // closing a server could be taken by another process before verify connects.
-  const closedPort = async (): Promise<string> => 'http://127.0.0.1:1';
+  // Port 2 on loopback: a privileged port nothing listens on, which listen(0) never hands out (port 1 would do
+  // too, but fetch refuses it as a port browsers block). A port freed by closing a server could be taken by
+  // another process before verify connects.
+  const closedPort = async (): Promise<string> => 'http://127.0.0.1:2';
 
   it.each([
     ['no --base-url', async () => [] as string[], /^purple-dot-sim verify: --base-url is required/],
