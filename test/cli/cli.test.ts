@@ -220,8 +220,9 @@ describe('purple-dot-sim serve, as a tool to run and watch', () => {
     const url = /listening on (http:\/\/\S+)/.exec(text)![1]!;
     return { url, printed: () => text.slice(text.indexOf('control API')) };
   }
+  /** Until the condition holds; a line that never comes is the test's timeout, not assertions run too early. */
   const waitFor = async (condition: () => boolean): Promise<void> => {
-    for (let i = 0; i < 100 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
   };
 
   it('answers the control API URL its banner prints', async () => {
@@ -291,7 +292,8 @@ describe('purple-dot-sim serve, stopping and under too many connections', () => 
     const folder = mkdtempSync(join(tmpdir(), 'pds-grace-'));
     try {
       const file = join(folder, 'slow.json');
-      writeFileSync(file, JSON.stringify([{ operationId: 'countPreOrders', latencyMs: 700 }]));
+      // Answered after 3 s (within the 10 s grace): still under way when SIGTERM comes, however slow the machine.
+      writeFileSync(file, JSON.stringify([{ operationId: 'countPreOrders', latencyMs: 3_000 }]));
       const child = run(['serve', '--port', '0', '--faults', file, '--log-level', 'silent']);
       child.stderr!.resume();
       let banner = '';
@@ -300,10 +302,23 @@ describe('purple-dot-sim serve, stopping and under too many connections', () => 
       const count = `${url}/admin/api/v1/pre-orders/count`;
       const headers = { 'X-Purple-Dot-Access-Token': credentials.private_access_token };
       const underWay = Array.from({ length: 30 }, () => fetch(count, { headers }).then((res) => res.status, (error: Error) => error.message));
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // The journal has a request once it is read and run, before its latency: then all 30 are under way.
+      const journal = `${url}/__sim/journal?operationId=countPreOrders`;
+      while (((await (await fetch(journal)).json()) as { data: unknown[] }).data.length < 30) await new Promise((resolve) => setTimeout(resolve, 20));
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Stopped listening once a connection is refused.
+      const { port } = new URL(url);
+      for (;;) {
+        const socket = connect(Number(port), '127.0.0.1');
+        const refused = await new Promise<boolean>((resolve, reject) => {
+          socket.once('connect', () => resolve(false));
+          socket.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? resolve(true) : reject(error)));
+        });
+        socket.destroy();
+        if (refused) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const late = await fetch(count, { headers }).then((res) => res.status, () => 'refused');
       expect(await Promise.all(underWay)).toEqual(Array.from({ length: 30 }, () => 200));
       expect(late).toBe('refused');

@@ -18,7 +18,8 @@ describe('the process guard of serve', () => {
     const res = await fetch(`${base}/escape/${where}`);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ meta: { result: 'error' }, error: { code: 'INTERNAL_ERROR', message: 'The simulator hit a bug.', details: [] } });
-    expect(stderr).toMatch(new RegExp(`bug: an exception escaped in request \\d+ \\(GET /escape/${where}\\); still serving\\. Error: thrown in a ${where}`));
+    // The log line comes down another pipe than the answer, so it may arrive after it.
+    await expect.poll(() => stderr, { timeout: 10_000 }).toMatch(new RegExp(`bug: an exception escaped in request \\d+ \\(GET /escape/${where}\\); still serving\\. Error: thrown in a ${where}`));
     const after = await fetch(`${base}/api/v1/waitlists?api_key=${credentials.public_api_key}`);
     expect(after.status).toBe(200);
     expect(child.exitCode).toBeNull();

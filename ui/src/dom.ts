@@ -31,9 +31,16 @@ export function table(caption: string, headers: string[], rows: Child[][], empty
 /** A small state label, coloured by its value (see style.css). */
 export const badge = (text: string): HTMLElement => h('span', { class: `badge badge-${text.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` }, text);
 
+/** Children as one fragment, not yet in the page. */
+export function fragment(...children: (Child | Child[])[]): DocumentFragment {
+  const nodes = document.createDocumentFragment();
+  nodes.append(...children.flat().filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  return nodes;
+}
+
 /** Replaces what a container shows. */
 export function show(container: Element, ...children: (Child | Child[])[]): void {
-  container.replaceChildren(...children.flat().filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  container.replaceChildren(fragment(...children));
 }
 
 /** A labelled form field; the label wraps the control, so a click or a screen reader finds it. */

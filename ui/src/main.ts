@@ -118,13 +118,7 @@ async function locked(message?: string): Promise<void> {
   const form = h('form', { class: 'locked', 'aria-labelledby': 'locked-title', onsubmit: (event: Event) => {
     event.preventDefault();
     api.token = input.value.trim();
-    // A store on the system clock changes on its own (scheduled launches and pauses need no request): look again now and then.
-const SYSTEM_CLOCK_REFRESH_MS = 10_000;
-setInterval(() => {
-  if (document.visibilityState === 'visible' && stores.find((s) => s.id === storeId)?.clock.mode === 'system') void refresh();
-}, SYSTEM_CLOCK_REFRESH_MS);
-
-void start();
+    void start();
   } },
     h('h2', { id: 'locked-title' }, 'This simulator is locked'),
     h('p', {}, 'It was started with a control token (--control-token). Enter it to see and steer the stores; it is kept in this tab only.'),

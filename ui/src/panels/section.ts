@@ -1,8 +1,9 @@
 import { ApiError } from '../api.ts';
-import { h, show, type Child } from '../dom.ts';
+import { fragment, h, show, type Child } from '../dom.ts';
 import type { Context, Panel } from '../context.ts';
 
 type Control = HTMLInputElement | HTMLSelectElement;
+const CONTROLS = 'input[name], select[name]';
 
 /** A form control's place in a panel: its form's label and its name, the same across re-renders. */
 const keyOf = (control: Element): string | undefined => {
@@ -15,49 +16,103 @@ const changed = (control: Control): boolean =>
   control instanceof HTMLSelectElement ? [...control.options].some((o) => o.selected !== o.defaultSelected) : control.value !== control.defaultValue;
 
 /**
- * What a person is doing in a panel: the values they typed or picked and where the focus is. A refresh (a
- * journal entry arriving) re-renders the panel, and must not take their half-filled form or their place away.
+ * The controls of `body` a re-render leaves in the page as they are, each with its counterpart in the fresh
+ * render: the one with the focus, and every input edited since it was drawn. A control drawn anew loses its
+ * caret, its selection and its undo; a number field's selection cannot even be read to be put back, so a
+ * field selected whole as a refresh landed got the next keystroke added ('0' typed over '7' gave '70' or '07').
+ * An edited select is drawn anew with its value put back instead (keepInput), so its options stay current.
+ */
+function controlsToKeep(body: HTMLElement, fresh: ParentNode): [Control, Control][] {
+  const counterparts = new Map<string, Control>();
+  for (const control of fresh.querySelectorAll<Control>(CONTROLS)) {
+    const key = keyOf(control);
+    if (key && !counterparts.has(key)) counterparts.set(key, control);
+  }
+  const kept: [Control, Control][] = [];
+  for (const control of body.querySelectorAll<Control>(CONTROLS)) {
+    const focused = control === document.activeElement;
+    const edited = control instanceof HTMLInputElement && control.type !== 'file' && changed(control);
+    const counterpart = focused || edited ? counterparts.get(keyOf(control) ?? '') : undefined;
+    if (counterpart && counterpart.tagName === control.tagName && counterpart.type === control.type) kept.push([control, counterpart]);
+  }
+  return kept;
+}
+
+/** The child of `parent` that is or holds `node`. */
+function childHolding(parent: Node, node: Node): ChildNode | undefined {
+  let at: Node | null = node;
+  while (at && at.parentNode !== parent) at = at.parentNode;
+  return at ? (at as ChildNode) : undefined;
+}
+
+/** Makes `element`'s attributes those of `model`; a kept input's `value` attribute is its default, not what was typed. */
+function takeAttributes(element: Element, model: Element): void {
+  for (const name of element.getAttributeNames()) if (!model.hasAttribute(name)) element.removeAttribute(name);
+  for (const name of model.getAttributeNames()) {
+    const value = model.getAttribute(name)!;
+    if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+  }
+}
+
+/**
+ * Puts the children of `fresh` in `parent` in place of its own, except the kept controls (each paired with its
+ * counterpart in `fresh`) and the elements around them, which never leave the page (taking a focused element
+ * out and back loses its focus) and take their counterparts' attributes. Their event handlers stay those of the
+ * earlier render, which was of the same store (see `load`) and reads nothing a refresh changes.
+ */
+function replaceAround(parent: ParentNode, fresh: ParentNode, kept: [Control, Control][]): void {
+  /** Which of `parent`'s children stay, by the fresh child they stand for, with the kept controls they hold. */
+  const staying = new Map<ChildNode, { old: ChildNode; kept: [Control, Control][] }>();
+  const olds = new Set<ChildNode>();
+  for (const pair of kept) {
+    const old = childHolding(parent, pair[0]);
+    const now = childHolding(fresh, pair[1]);
+    if (!(old instanceof Element) || !(now instanceof Element) || old.tagName !== now.tagName) continue;
+    const group = staying.get(now);
+    if (group?.old === old) group.kept.push(pair);
+    else if (!group && !olds.has(old)) {
+      staying.set(now, { old, kept: [pair] });
+      olds.add(old);
+    }
+  }
+  for (const child of [...parent.childNodes]) if (!olds.has(child)) child.remove();
+  let next = parent.firstChild;
+  for (const now of [...fresh.childNodes]) {
+    const group = staying.get(now);
+    if (!group) {
+      parent.insertBefore(now, next);
+      continue;
+    }
+    takeAttributes(group.old as Element, now as Element);
+    if (!group.kept.some(([control]) => control === group.old)) replaceAround(group.old as Element, now as Element, group.kept);
+    next = group.old.nextSibling;
+  }
+}
+
+/**
+ * What a person is doing in a panel that a re-render draws anew: the values they picked or typed in controls
+ * it does not keep (see controlsToKeep), and where the focus is when it was on a button or a link.
  */
 function keepInput(body: HTMLElement): () => void {
   const values = new Map<string, string>();
-  for (const control of body.querySelectorAll<Control>('input[name], select[name]')) {
+  for (const control of body.querySelectorAll<Control>(CONTROLS)) {
     const key = keyOf(control);
     if (key && control.type !== 'file' && changed(control)) values.set(key, control.value);
   }
   const focused = body.contains(document.activeElement) ? document.activeElement : null;
   const focusKey = focused ? keyOf(focused) ?? focused.getAttribute('aria-label') ?? focused.textContent : null;
-  // Where the caret or the selection was: typing that lands after the refresh replaces what was selected, as it
-  // would have without the refresh (a field selected whole and typed over must not get the text appended).
-  const selection = focused instanceof HTMLInputElement ? selectionOf(focused) : undefined;
   return () => {
-    for (const control of body.querySelectorAll<Control>('input[name], select[name]')) {
+    for (const control of body.querySelectorAll<Control>(CONTROLS)) {
       const value = values.get(keyOf(control) ?? '');
-      if (value === undefined) continue;
+      // A kept control already holds it, and setting even the same value again could move its caret.
+      if (value === undefined || control.value === value) continue;
       if (control instanceof HTMLSelectElement && ![...control.options].some((o) => o.value === value)) continue;
       control.value = value;
     }
-    if (focusKey === null) return;
-    const again = [...body.querySelectorAll<HTMLElement>('input, select, button, summary, a')]
-      .find((el) => (keyOf(el) ?? el.getAttribute('aria-label') ?? el.textContent) === focusKey);
-    again?.focus();
-    if (selection && again instanceof HTMLInputElement) {
-      try {
-        again.setSelectionRange(selection.start, selection.end, selection.direction);
-      } catch {
-        // An input type without a selection (number, date): the focus is all there is to keep.
-      }
-    }
+    if (focusKey === null || focused?.isConnected) return;
+    [...body.querySelectorAll<HTMLElement>('input, select, button, summary, a')]
+      .find((el) => (keyOf(el) ?? el.getAttribute('aria-label') ?? el.textContent) === focusKey)?.focus();
   };
-}
-
-/** An input's selection, or undefined for an input type that has none. */
-function selectionOf(input: HTMLInputElement): { start: number; end: number; direction: 'forward' | 'backward' | 'none' } | undefined {
-  try {
-    if (input.selectionStart === null || input.selectionEnd === null) return undefined;
-    return { start: input.selectionStart, end: input.selectionEnd, direction: input.selectionDirection ?? 'none' };
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -73,11 +128,16 @@ export function panel(id: string, title: string, render: (ctx: Context) => Promi
     async load(ctx) {
       try {
         const content = await render(ctx);
+        const fresh = fragment(content);
         // Input belongs to the store it was typed for.
-        const restore = shownStore === ctx.store.id ? keepInput(body) : () => undefined;
+        if (shownStore === ctx.store.id) {
+          const restore = keepInput(body);
+          replaceAround(body, fresh, controlsToKeep(body, fresh));
+          restore();
+        } else {
+          show(body, fresh);
+        }
         shownStore = ctx.store.id;
-        show(body, ...(Array.isArray(content) ? content : [content]));
-        restore();
       } catch (error) {
         const message = error instanceof ApiError ? `${error.code}: ${error.message}` : (error as Error).message;
         show(body, h('p', { class: 'error', role: 'alert' }, `Could not read this: ${message}`));
