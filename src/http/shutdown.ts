@@ -14,10 +14,11 @@ export interface ServerGuard {
   close(options?: CloseOptions): Promise<void>;
 }
 
-/** A connection's place in `open`, and the response under way on it. */
+/** A connection's place in `open`, the latest response under way on it, and how many are under way on it. */
 const SLOT = Symbol('purple-dot-sim: slot among the open connections');
 const RESPONSE = Symbol('purple-dot-sim: response under way');
-type Tracked = Socket & { [SLOT]?: number; [RESPONSE]?: ServerResponse | undefined };
+const UNDER_WAY = Symbol('purple-dot-sim: responses under way');
+type Tracked = Socket & { [SLOT]?: number; [RESPONSE]?: ServerResponse | undefined; [UNDER_WAY]?: number };
 
 /**
  * Watches a server's connections and requests, so that closing can stop accepting, let the requests under
@@ -36,6 +37,9 @@ export function guardServer(server: Server, maxConnections = Infinity): ServerGu
   let underWay = 0;
   let closing = false;
   let settled: (() => void) | undefined;
+  const settleIfDrained = (): void => {
+    if (closing && underWay === 0) settled?.();
+  };
   const forget = (socket: Tracked): void => {
     const slot = socket[SLOT]!;
     const last = open.pop()!;
@@ -44,6 +48,10 @@ export function guardServer(server: Server, maxConnections = Infinity): ServerGu
       last[SLOT] = slot;
     }
     socket[RESPONSE] = undefined;
+    // A pipelined response still queued when its connection is destroyed never emits 'close': counted off here.
+    underWay -= socket[UNDER_WAY] ?? 0;
+    socket[UNDER_WAY] = 0;
+    settleIfDrained();
   };
   server.on('connection', (socket: Tracked) => {
     if (open.length >= maxConnections) {
@@ -59,18 +67,24 @@ export function guardServer(server: Server, maxConnections = Infinity): ServerGu
   });
   // One listener for every response ('close' comes once per response): no closure and no once-wrapper per request.
   function finished(this: ServerResponse): void {
-    underWay -= 1;
     // The response has let go of its connection by now; its request has not.
     const socket = this.req.socket as Tracked;
     if (socket[RESPONSE] === this) socket[RESPONSE] = undefined;
+    // Not counted again if its connection's close came first (see forget).
+    if ((socket[UNDER_WAY] ?? 0) > 0) {
+      socket[UNDER_WAY]! -= 1;
+      underWay -= 1;
+    }
     if (closing) {
       server.closeIdleConnections();
-      if (underWay === 0) settled?.();
+      settleIfDrained();
     }
   }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket as Tracked;
     underWay += 1;
-    (req.socket as Tracked)[RESPONSE] = res;
+    socket[UNDER_WAY] = (socket[UNDER_WAY] ?? 0) + 1;
+    socket[RESPONSE] = res;
     if (closing) res.setHeader('Connection', 'close');
     res.on('close', finished);
   });

@@ -307,13 +307,14 @@ describe('purple-dot-sim serve, stopping and under too many connections', () => 
       while (((await (await fetch(journal)).json()) as { data: unknown[] }).data.length < 30) await new Promise((resolve) => setTimeout(resolve, 20));
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      // Stopped listening once a connection is refused.
+      // Stopped listening once a connection is refused, or reset: one still in the listening socket's queue when
+      // it closed is reset, not refused.
       const { port } = new URL(url);
       for (;;) {
         const socket = connect(Number(port), '127.0.0.1');
         const refused = await new Promise<boolean>((resolve, reject) => {
           socket.once('connect', () => resolve(false));
-          socket.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? resolve(true) : reject(error)));
+          socket.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' ? resolve(true) : reject(error)));
         });
         socket.destroy();
         if (refused) break;

@@ -58,6 +58,30 @@ describe('a listening simulator, closing', () => {
   });
 });
 
+describe('a listening simulator, closing after a client cut its connection', () => {
+  it('does not wait out the grace for a pipelined request whose connection was cut before it was answered', async () => {
+    const sim = createSimulator({ journalSize: 100 });
+    try {
+      const running = await sim.listen(0);
+      expect(sim.engine.dispatchRaw('addFault', { body: { operationId: 'countPreOrders', latencyMs: 1_000 } }).status).toBe(201);
+      const socket = await openConnection(running.url);
+      // Two requests in one write: the second waits behind the first, which waits out its latency.
+      socket.write(COUNT + COUNT);
+      await expect.poll(() => sim.engine.journal.entries().filter((e) => e.operationId === 'countPreOrders').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+      socket.destroy();
+      await once(socket, 'close');
+      // Let the server hear of the cut before it closes.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = performance.now();
+      await running.close({ graceMs: 20_000 });
+      // Well under the grace: nothing is still under way once the connection is gone.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      sim.engine.close();
+    }
+  });
+});
+
 describe('a listening simulator with maxConnections', () => {
   it('counts connections as they close, whichever closes: with the first of three gone a fourth is served, and a fifth is refused 503', async () => {
     const sim = createSimulator({ journalSize: 0 });

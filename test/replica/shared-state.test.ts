@@ -176,7 +176,7 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
     const placing = new Promise<void>((resolve) => {
       bothPlaced = resolve;
     });
-    const loops = Promise.all([a, b].map(async (through, i) => {
+    const each = [a, b].map(async (through, i) => {
       for (let n = 0; ; n += 1) {
         const lines = [{ variant_id: variants[(n * 2 + i) % variants.length], quantity: 1 }];
         const reply = await through.call('POST', '/__sim/pre-orders', { email: `pause-${i}-${n}@example.com`, lines });
@@ -187,9 +187,10 @@ describe.skipIf(!installed)('instances sharing one log on Redis', () => {
         placedThrough[i] = true;
         if (placedThrough.every(Boolean)) bothPlaced();
       }
-    }));
-    // (A loop that ends before both have placed ends the wait too, and the assertions below say why.)
-    await Promise.race([placing, loops]);
+    });
+    const loops = Promise.all(each);
+    // (Either loop ending before both have placed ends the wait too, and the assertions below say why.)
+    await Promise.race([placing, ...each]);
     const now = Date.parse((await ok(a.call('GET', '/__sim/clock'))).now);
     await ok(b.call('PATCH', `/__sim/waitlists/${live.id}`, { scheduled_pause_date: new Date(now + 300).toISOString() }));
     await loops;

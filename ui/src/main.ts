@@ -21,8 +21,12 @@ const api = createApi(initialToken());
 
 const webhooks = webhooksPanel();
 const panels: Panel[] = [storePanel(), faultsPanel(), waitlistsPanel(), productsPanel(), unitsPanel(), preOrdersPanel(), fulfilmentPanel(), webhooks, coveragePanel()];
-/** Webhooks go out after the change that caused them, and their delivery is no request: look at them again a little later. */
-const DELIVERIES_SETTLE_MS = 1_500;
+/**
+ * Webhooks go out after the change that caused them, and their delivery is no request (no journal entry brings
+ * a refresh): they are looked at again this long after a refresh, then after each of these pauses, since an
+ * attempt may be held up or retried.
+ */
+const DELIVERY_LOOKS_MS = [1_500, 1_500, 3_000, 6_000];
 let lateLook: ReturnType<typeof setTimeout> | undefined;
 const journal = createJournalView(api, { onEntry: () => scheduleRefresh(), onLocked: () => void locked() });
 
@@ -49,8 +53,7 @@ function refresh(): Promise<void> {
       fillPicker();
       const ctx = context();
       await Promise.all(panels.map((p) => p.load(ctx)));
-      clearTimeout(lateLook);
-      lateLook = setTimeout(() => void webhooks.load(context()), DELIVERIES_SETTLE_MS);
+      lookAtDeliveries(0);
     } while (again);
   })().catch((error: unknown) => {
     if (error instanceof ApiError && error.status === 401) return locked(error.message);
@@ -59,6 +62,16 @@ function refresh(): Promise<void> {
     refreshing = undefined;
   });
   return refreshing;
+}
+
+/** The webhooks panel read again after the pauses of DELIVERY_LOOKS_MS from the `from`-th on; a refresh starts them over. */
+function lookAtDeliveries(from: number): void {
+  clearTimeout(lateLook);
+  if (from >= DELIVERY_LOOKS_MS.length) return;
+  lateLook = setTimeout(() => {
+    void webhooks.load(context());
+    lookAtDeliveries(from + 1);
+  }, DELIVERY_LOOKS_MS[from]);
 }
 
 /** At most one refresh per interval however many entries arrive, and never starved by a steady stream of them. */

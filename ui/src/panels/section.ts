@@ -30,8 +30,10 @@ function controlsToKeep(body: HTMLElement, fresh: ParentNode): [Control, Control
   }
   const kept: [Control, Control][] = [];
   for (const control of body.querySelectorAll<Control>(CONTROLS)) {
+    // A select is drawn anew, focused or not, so its options stay current (keepInput puts its value and focus back).
+    if (!(control instanceof HTMLInputElement)) continue;
     const focused = control === document.activeElement;
-    const edited = control instanceof HTMLInputElement && control.type !== 'file' && changed(control);
+    const edited = control.type !== 'file' && changed(control);
     const counterpart = focused || edited ? counterparts.get(keyOf(control) ?? '') : undefined;
     if (counterpart && counterpart.tagName === control.tagName && counterpart.type === control.type) kept.push([control, counterpart]);
   }
@@ -45,12 +47,17 @@ function childHolding(parent: Node, node: Node): ChildNode | undefined {
   return at ? (at as ChildNode) : undefined;
 }
 
-/** Makes `element`'s attributes those of `model`; a kept input's `value` attribute is its default, not what was typed. */
-function takeAttributes(element: Element, model: Element): void {
-  for (const name of element.getAttributeNames()) if (!model.hasAttribute(name)) element.removeAttribute(name);
+/**
+ * Makes `element`'s attributes those of `model`. A kept input keeps its `value` attribute: on an input not yet
+ * typed into, changing it changes what the field shows and drops its selection (a refresh landing between
+ * selecting a field whose drawn value moved, such as the clock's, and typing over it gave '08' for '0').
+ */
+function takeAttributes(element: Element, model: Element, kept: boolean): void {
+  const taken = (name: string): boolean => !(kept && name === 'value');
+  for (const name of element.getAttributeNames()) if (taken(name) && !model.hasAttribute(name)) element.removeAttribute(name);
   for (const name of model.getAttributeNames()) {
     const value = model.getAttribute(name)!;
-    if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+    if (taken(name) && element.getAttribute(name) !== value) element.setAttribute(name, value);
   }
 }
 
@@ -83,8 +90,9 @@ function replaceAround(parent: ParentNode, fresh: ParentNode, kept: [Control, Co
       parent.insertBefore(now, next);
       continue;
     }
-    takeAttributes(group.old as Element, now as Element);
-    if (!group.kept.some(([control]) => control === group.old)) replaceAround(group.old as Element, now as Element, group.kept);
+    const isKept = group.kept.some(([control]) => control === group.old);
+    takeAttributes(group.old as Element, now as Element, isKept);
+    if (!isKept) replaceAround(group.old as Element, now as Element, group.kept);
     next = group.old.nextSibling;
   }
 }
@@ -123,11 +131,15 @@ export function panel(id: string, title: string, render: (ctx: Context) => Promi
   const body = h('div', { class: 'panel-body' }, h('p', { class: 'muted' }, 'Loading…'));
   const element = h('section', { id, 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), intro ? h('p', { class: 'muted' }, intro) : null, body);
   let shownStore: string | undefined;
+  /** Loads started so far: one that finishes after a later one has started shows nothing (it read older state). */
+  let started = 0;
   return {
     element,
     async load(ctx) {
+      const mine = (started += 1);
       try {
         const content = await render(ctx);
+        if (mine !== started) return;
         const fresh = fragment(content);
         // Input belongs to the store it was typed for.
         if (shownStore === ctx.store.id) {
@@ -139,6 +151,7 @@ export function panel(id: string, title: string, render: (ctx: Context) => Promi
         }
         shownStore = ctx.store.id;
       } catch (error) {
+        if (mine !== started) return;
         const message = error instanceof ApiError ? `${error.code}: ${error.message}` : (error as Error).message;
         show(body, h('p', { class: 'error', role: 'alert' }, `Could not read this: ${message}`));
       }
