@@ -337,6 +337,7 @@ export async function createReplica(options: ReplicaOptions): Promise<Replica> {
     // Not journaled: the instance is out of service, and says so.
     if (broken) return answerError(unavailable(broken), report);
     // A prepared import (parsed and checked in steps by the adapter) goes into the log as the snapshot it holds.
+    // (A spread of the HTTP adapter's request drops `url`, a getter of its class: neither copy here is paged.)
     const given = request.body instanceof PreparedRestore ? { ...request, body: preparedSnapshot(request.body) } : request;
     if (!route || changesState(operationId, route.operation.method)) return engine.dispatchOrdered(operationId, given, order);
     // A snapshot written in pieces would let the tail change the store between pieces: it is made whole.
