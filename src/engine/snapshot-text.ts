@@ -1,13 +1,17 @@
 import type { Store } from './store.ts';
 
-/** Items of a list written per piece: a piece stays well under a millisecond to make. */
+/** Items of a list written per piece: a piece of 200 pre-orders is about 280 KB, a few milliseconds to make. */
 const ITEMS_PER_PIECE = 200;
 
+/**
+ * A list in slices, each one `JSON.stringify` of the slice without its brackets: a quarter faster than an item
+ * at a time (1.47 against 1.95 s for the 100,000 pre-orders of large-catalogue), and what `JSON.stringify` of
+ * the whole list makes of every item, `null` for one JSON cannot carry included.
+ */
 function* listPieces(items: readonly unknown[]): Generator<string> {
   yield '[';
   for (let start = 0; start < items.length; start += ITEMS_PER_PIECE) {
-    const slice = items.slice(start, start + ITEMS_PER_PIECE).map((item) => JSON.stringify(item));
-    yield (start > 0 ? ',' : '') + slice.join(',');
+    yield (start > 0 ? ',' : '') + JSON.stringify(items.slice(start, start + ITEMS_PER_PIECE)).slice(1, -1);
   }
   yield ']';
 }
