@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createSimulator } from '../../src/http/app.ts';
+import { createSimulator, type RunningSimulator, type Simulator } from '../../src/http/app.ts';
 import { credentials } from '../support/simulator.ts';
 
 const portOf = (url: string): number => Number(new URL(url).port);
@@ -34,16 +34,24 @@ function exchange(socket: Socket, request: string, until: RegExp): Promise<strin
 const COUNT = `GET /admin/api/v1/pre-orders/count HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Purple-Dot-Access-Token: ${credentials.private_access_token}\r\n\r\n`;
 const STATUS = 'GET /__sim/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 
+/** A listening simulator whose count of pre-orders takes a second to answer, with a connection open to it. */
+async function slowCountOn(sim: Simulator): Promise<{ running: RunningSimulator; socket: Socket }> {
+  const running = await sim.listen(0);
+  expect(sim.engine.dispatchRaw('addFault', { body: { operationId: 'countPreOrders', latencyMs: 1_000 } }).status).toBe(201);
+  return { running, socket: await openConnection(running.url) };
+}
+
+/** Once a count is under way: the journal has it when it is run, before its latency. */
+const countUnderWay = (sim: Simulator): Promise<void> =>
+  expect.poll(() => sim.engine.journal.entries().some((e) => e.operationId === 'countPreOrders'), { timeout: 10_000 }).toBe(true);
+
 describe('a listening simulator, closing', () => {
   it('tells a request still under way to close its connection, answers it, and takes no connection after', async () => {
     const sim = createSimulator({ journalSize: 100 });
     try {
-      const running = await sim.listen(0);
-      expect(sim.engine.dispatchRaw('addFault', { body: { operationId: 'countPreOrders', latencyMs: 1_000 } }).status).toBe(201);
-      const socket = await openConnection(running.url);
+      const { running, socket } = await slowCountOn(sim);
       const answered = exchange(socket, COUNT, /"count":\d+/);
-      // Under way once the journal has it (it is recorded when run, before its latency).
-      await expect.poll(() => sim.engine.journal.entries().filter((e) => e.operationId === 'countPreOrders').length, { timeout: 10_000 }).toBe(1);
+      await countUnderWay(sim);
       const closed = running.close({ graceMs: 10_000 });
       const text = await answered;
       expect(text).toMatch(/^HTTP\/1\.1 200 /);
@@ -62,12 +70,10 @@ describe('a listening simulator, closing after a client cut its connection', () 
   it('does not wait out the grace for a pipelined request whose connection was cut before it was answered', async () => {
     const sim = createSimulator({ journalSize: 100 });
     try {
-      const running = await sim.listen(0);
-      expect(sim.engine.dispatchRaw('addFault', { body: { operationId: 'countPreOrders', latencyMs: 1_000 } }).status).toBe(201);
-      const socket = await openConnection(running.url);
+      const { running, socket } = await slowCountOn(sim);
       // Two requests in one write: the second waits behind the first, which waits out its latency.
       socket.write(COUNT + COUNT);
-      await expect.poll(() => sim.engine.journal.entries().filter((e) => e.operationId === 'countPreOrders').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+      await countUnderWay(sim);
       socket.destroy();
       await once(socket, 'close');
       // Let the server hear of the cut before it closes.

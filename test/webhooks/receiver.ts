@@ -31,11 +31,14 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** Decides each status from the request number (1-based, counted from the first answered) and the request. */
+export type Answer = (n: number, request: Omit<Received, 'status'>) => number;
+
 /**
- * `answer` decides each status from the request number (1-based); 200 by default. `port` (default: any free
- * one) brings a receiver back on the URL of one that was closed, as a receiver that was down comes back up.
+ * A receiver on a port of its own, answering as `answering()` says at the moment a connection comes: while it
+ * gives none, the connection is destroyed before a byte of the request is read (the sender sees it reset).
  */
-export async function startReceiver(answer: (n: number, request: Omit<Received, 'status'>) => number = () => 200, port = 0): Promise<Receiver> {
+export async function listenForHooks(answering: () => Answer | undefined): Promise<Receiver> {
   const received: Received[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
@@ -45,13 +48,17 @@ export async function startReceiver(answer: (n: number, request: Omit<Received, 
       const rawBody = Buffer.concat(chunks);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
       const request = { method: req.method ?? '', path: req.url ?? '', headers, rawBody, body: JSON.parse(rawBody.toString('utf8')) };
-      const status = answer(received.length + 1, request);
+      const status = answering()!(received.length + 1, request);
       received.push({ ...request, status });
       res.writeHead(status).end();
       for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
     });
   });
-  server.listen(port, '127.0.0.1');
+  // Runs after node:http's own listener has taken the socket, and before any of its data is read.
+  server.on('connection', (socket) => {
+    if (!answering()) socket.destroy();
+  });
+  server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const bound = (server.address() as AddressInfo).port;
   return {
@@ -63,6 +70,11 @@ export async function startReceiver(answer: (n: number, request: Omit<Received, 
     }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A receiver that answers every request; `answer` decides each status, 200 by default. */
+export function startReceiver(answer: Answer = () => 200): Promise<Receiver> {
+  return listenForHooks(() => answer);
 }
 
 const SPEC_ID = 'https://webhook.test/spec/purple-dot.openapi.yaml';
