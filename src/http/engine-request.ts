@@ -7,11 +7,12 @@ import type { EngineRequest } from '../engine/dispatch.ts';
  * writing out a URL for every request was among the costliest things the adapter did for a small answer, so
  * it is worked out when first read.
  *
- * Why a class and not an object literal with `get url()`: V8 allocates the accessor pair of a literal's getter
- * in the old generation, one per request, and it points at the getter's closure, which holds the request. Old
- * objects are only freed by a full collection, so until then every scavenge kept each request's whole graph
- * alive (Node's IncomingMessage, its headers, the answer) and promoted it: about 3.4 KB a request, scavenges of
- * 10–15 ms under load, and a p99 three to ten times bare `node:http`'s. On the prototype there is one pair.
+ * Why a class and not an object literal with `get url()`: with the literal, each request's whole graph (Node's
+ * IncomingMessage, its headers, the answer) lived through scavenges and was promoted to the old generation,
+ * about 3.4 KB a request (scavenges of 10–15 ms under load, a p99 three to ten times bare `node:http`'s); the
+ * same code without the getter promoted none (measured by bisection, see BENCHMARKS.md, "Latency tail"). Each
+ * literal gets an accessor pair of its own, pointing at the getter's closure and so at the request, and these
+ * evidently outlived the scavenges; on the prototype there is one pair for every request.
  */
 export class HttpEngineRequest implements EngineRequest {
   readonly method: string;
