@@ -25,12 +25,13 @@ type Tracked = Socket & { [SLOT]?: number; [RESPONSE]?: ServerResponse | undefin
  * way finish (bounded), and only then cut what is left; and, beyond `maxConnections`, answers a new
  * connection 503 in the envelope rather than dropping it unanswered.
  *
- * Why no Set of responses (or of connections): a Set made at start-up ends up in V8's old generation, and so
- * does every table it grows or shrinks into afterwards; a table it leaves behind still points at the responses
- * it held, and an old object is only freed by a full collection, so until then each scavenge kept those
- * responses and their requests alive and promoted them (measured: about 1.3 KB a request promoted under load,
- * as good as none without the Set; see bench/gc-per-request.ts). An array whose slots are emptied in place,
- * and a property of the connection, are written in place instead.
+ * Why no Set of responses (or of connections): with one, in a process that had been running a while, each
+ * response under way and its request were promoted to the old generation, about 1.3 KB a request under load;
+ * without it, as good as none (measured by bisection; see BENCHMARKS.md, "Latency tail", and
+ * bench/gc-per-request.ts). The likely mechanism: a Set grows and shrinks into new tables as requests come and
+ * go, a table it leaves behind still points at the responses it held, and once the Set is old such a table
+ * keeps them alive through scavenges until a full collection. An array whose slots are emptied in place, and
+ * properties of the connection, are written in place instead.
  */
 export function guardServer(server: Server, maxConnections = Infinity): ServerGuard {
   const open: Tracked[] = [];
