@@ -152,23 +152,16 @@ function* buildIndexSteps(data: StoreData): Steps<StoreIndex> {
       from = oldest;
     }
   };
+  /** A lookup of exports, brought up to the end of the list first. */
+  const caughtUp = <K extends keyof typeof exports>(key: K): (typeof exports)[K] => {
+    catchUp(lookups[key]);
+    return exports[key];
+  };
   const index: StoreIndex = {
-    get externalOrders() {
-      catchUp(lookups.externalOrders);
-      return exports.externalOrders;
-    },
-    get fulfillmentOrdersById() {
-      catchUp(lookups.byId);
-      return exports.byId;
-    },
-    get fulfillmentOrderPosition() {
-      catchUp(lookups.position);
-      return exports.position;
-    },
-    get fulfillmentOrdersByReference() {
-      catchUp(lookups.byReference);
-      return exports.byReference;
-    },
+    get externalOrders() { return caughtUp('externalOrders'); },
+    get fulfillmentOrdersById() { return caughtUp('byId'); },
+    get fulfillmentOrderPosition() { return caughtUp('position'); },
+    get fulfillmentOrdersByReference() { return caughtUp('byReference'); },
     unindexedExports: unindexed,
     productsById: new Map(),
     productsByHandle: new Map(),
